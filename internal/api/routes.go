@@ -1,0 +1,423 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"openmash.org/mash"
+)
+
+// route is one API operation. The same table registers the handlers and
+// writes the OpenAPI document.
+type route struct {
+	method, path string
+	action       mash.Action // "" for routes that need no token
+	summary      string
+	body         any // request body type, for the document
+	resp         any // success response type
+	status       int // success status
+	query        []param
+	handler      http.HandlerFunc
+}
+
+type param struct{ name, desc string }
+
+func (s *Server) routes() []route {
+	return []route{
+		{method: "POST", path: "/auth/token", summary: "Exchange an email and password for a bearer token",
+			body: tokenIn{}, resp: mash.Token{}, status: 200, handler: s.handleToken},
+		{method: "GET", path: "/openapi.json", summary: "This document", resp: map[string]any{}, status: 200, handler: s.handleOpenAPI},
+		{method: "GET", path: "/agencies", action: mash.ActionAgencyRead, summary: "List partner agencies",
+			resp: []mash.Agency{}, status: 200, handler: s.handleAgencies},
+		{method: "GET", path: "/policy", action: mash.ActionPolicyRead, summary: "The RAG policy and working calendar in force",
+			resp: mash.RAGPolicy{}, status: 200, handler: s.handlePolicy},
+		{method: "POST", path: "/contacts", action: mash.ActionContactCreate, summary: "Record a new contact (Idempotency-Key header supported)",
+			body: contactIn{}, resp: contactCreated{}, status: 201, handler: s.handleContactCreate},
+		{method: "GET", path: "/contacts", action: mash.ActionContactList, summary: "The contact queue: immediate risk first, then by deadline",
+			resp: []mash.ContactSummary{}, status: 200, handler: s.handleContactList,
+			query: []param{{"status", "filter by state"}, {"rag", "filter by RAG code"}, {"overdue", "true or false"}, {"limit", "at most 1000; default 100"}}},
+		{method: "GET", path: "/contacts/{id}", action: mash.ActionContactRead, summary: "A contact with what the caller may see of its requests, decision and feedback (ETag = version)",
+			resp: mash.ContactDetail{}, status: 200, handler: s.handleContactGet},
+		{method: "POST", path: "/contacts/{id}/screening", action: mash.ActionContactScreen, summary: "Record the screening decision (and rating, if accepted into MASH)",
+			body: mash.Screening{}, resp: mash.Contact{}, status: 200, handler: s.handleScreen},
+		{method: "POST", path: "/contacts/{id}/rag", action: mash.ActionContactRate, summary: "Re-rate a contact; the deadline moves",
+			body: rateIn{}, resp: mash.Contact{}, status: 200, handler: s.handleRate},
+		{method: "POST", path: "/contacts/{id}/consent-override", action: mash.ActionConsentOverride, summary: "Record a manager's decision to make checks without consent",
+			body: overrideIn{}, resp: mash.Contact{}, status: 200, handler: s.handleOverride},
+		{method: "POST", path: "/contacts/{id}/requests", action: mash.ActionRequestCreate, summary: "Ask a partner agency what it holds",
+			body: requestIn{}, resp: mash.InfoRequest{}, status: 201, handler: s.handleRequestCreate},
+		{method: "POST", path: "/contacts/{id}/decision", action: mash.ActionDecide, summary: "Record the hub's decision (manager)",
+			body: mash.Decision{}, resp: mash.Contact{}, status: 200, handler: s.handleDecide},
+		{method: "POST", path: "/contacts/{id}/feedback", action: mash.ActionFeedbackSend, summary: "Record the outcome sent to the referrer",
+			body: feedbackIn{}, resp: mash.Contact{}, status: 200, handler: s.handleFeedback},
+		{method: "POST", path: "/contacts/{id}/close", action: mash.ActionContactClose, summary: "Close a contact whose work is done",
+			body: closeIn{}, resp: mash.Contact{}, status: 200, handler: s.handleClose},
+		{method: "GET", path: "/contacts/{id}/history", action: mash.ActionHistoryRead, summary: "Every transition, rating, request, decision and feedback",
+			resp: mash.History{}, status: 200, handler: s.handleHistory},
+		{method: "GET", path: "/requests", action: mash.ActionRequestRead, summary: "Information requests (a researcher sees their own agency's)",
+			resp: []mash.InfoRequest{}, status: 200, handler: s.handleRequestList,
+			query: []param{{"status", "open, returned or overdue"}, {"contact_id", "one contact's requests"}, {"limit", "at most 1000; default 100"}}},
+		{method: "POST", path: "/requests/{id}/return", action: mash.ActionReturnSubmit, summary: "Answer an information request (researcher of the agency asked)",
+			body: mash.AgencyReturn{}, resp: mash.InfoRequest{}, status: 200, handler: s.handleReturn},
+	}
+}
+
+type tokenIn struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	var in tokenIn
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	fe := mash.FieldErrors{}
+	if in.Email == "" {
+		fe.Add("email", "is required")
+	}
+	if in.Password == "" {
+		fe.Add("password", "is required")
+	}
+	if err := fe.Err("email and password are required"); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	u, err := s.hub.Authenticate(r.Context(), in.Email, in.Password)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	tok, err := s.hub.IssueToken(r.Context(), u.ID, s.tokenTTL)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, tok)
+}
+
+func (s *Server) handleAgencies(w http.ResponseWriter, r *http.Request) {
+	list, err := s.hub.ListAgencies(r.Context())
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []mash.Agency{}
+	}
+	s.json(w, http.StatusOK, list)
+}
+
+func (s *Server) handlePolicy(w http.ResponseWriter, r *http.Request) {
+	p, err := s.hub.Policy(r.Context())
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, p)
+}
+
+// contactIn is the body of POST /contacts. received_at is read as a string so
+// a bad time is reported against its field.
+type contactIn struct {
+	ReceivedAt    string         `json:"received_at"`
+	Channel       string         `json:"channel"`
+	Cohort        mash.Cohort    `json:"cohort"`
+	Referrer      mash.Referrer  `json:"referrer"`
+	Subjects      []mash.Subject `json:"subjects"`
+	Concerns      []string       `json:"concerns"`
+	Narrative     string         `json:"narrative"`
+	ImmediateRisk bool           `json:"immediate_risk"`
+	Consent       mash.Consent   `json:"consent"`
+}
+
+type contactCreated struct {
+	ID        string      `json:"id"`
+	Reference string      `json:"reference"`
+	Status    mash.Status `json:"status"`
+	Version   int         `json:"version"`
+	RAG       string      `json:"rag,omitempty"`
+	DueAt     *time.Time  `json:"due_at,omitempty"`
+}
+
+func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) {
+	var in contactIn
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	c := &mash.Contact{Channel: in.Channel, Cohort: in.Cohort, Referrer: in.Referrer, Subjects: in.Subjects,
+		Concerns: in.Concerns, Narrative: in.Narrative, ImmediateRisk: in.ImmediateRisk, Consent: in.Consent}
+	if in.ReceivedAt != "" {
+		t, err := time.Parse(time.RFC3339, in.ReceivedAt)
+		if err != nil {
+			s.problem(w, r, &mash.Error{Kind: mash.KindInvalid, Msg: "the contact is not valid",
+				Fields: map[string]string{"received_at": "must be an RFC 3339 time, e.g. 2026-12-24T16:00:00Z"}})
+			return
+		}
+		c.ReceivedAt = t
+	}
+	created, err := s.hub.CreateContact(r.Context(), actor(r), c, r.Header.Get("Idempotency-Key"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK // a retry: the contact first created with this key
+	}
+	w.Header().Set("Location", prefix+"/contacts/"+c.ID)
+	etag(w, c.Version)
+	s.json(w, status, contactCreated{ID: c.ID, Reference: c.Reference, Status: c.Status, Version: c.Version, RAG: c.RAG, DueAt: c.DueAt})
+}
+
+func (s *Server) handleContactList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := mash.ContactFilter{Status: mash.Status(q.Get("status")), RAG: q.Get("rag")}
+	fe := mash.FieldErrors{}
+	if v := q.Get("overdue"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fe.Add("overdue", "must be true or false")
+		}
+		f.Overdue = &b
+	}
+	f.Limit = limit(q.Get("limit"), fe)
+	if err := fe.Err("the query is not valid"); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	list, err := s.hub.ListContacts(r.Context(), actor(r), f)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, list)
+}
+
+func limit(v string, fe mash.FieldErrors) int {
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		fe.Add("limit", "must be a whole number from 1 to 1000")
+	}
+	return n
+}
+
+func (s *Server) handleContactGet(w http.ResponseWriter, r *http.Request) {
+	d, err := s.hub.GetContact(r.Context(), actor(r), r.PathValue("id"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	etag(w, d.Version)
+	s.json(w, http.StatusOK, d)
+}
+
+func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
+	h, err := s.hub.History(r.Context(), actor(r), r.PathValue("id"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, h)
+}
+
+// contactResult writes a changed contact, or the error.
+func (s *Server) contactResult(w http.ResponseWriter, r *http.Request, c *mash.Contact, err error) {
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	etag(w, c.Version)
+	s.json(w, http.StatusOK, c)
+}
+
+func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request) {
+	var in mash.Screening
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	v, err := version(r, in.Version)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	in.Version = v
+	c, err := s.hub.Screen(r.Context(), actor(r), r.PathValue("id"), in)
+	s.contactResult(w, r, c, err)
+}
+
+type rateIn struct {
+	RAG     string `json:"rag"`
+	Reason  string `json:"reason"`
+	Version int    `json:"version,omitempty"`
+}
+
+func (s *Server) handleRate(w http.ResponseWriter, r *http.Request) {
+	var in rateIn
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	v, err := version(r, in.Version)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	c, err := s.hub.Rate(r.Context(), actor(r), r.PathValue("id"), in.RAG, in.Reason, v)
+	s.contactResult(w, r, c, err)
+}
+
+type overrideIn struct {
+	LawfulBasis string `json:"lawful_basis"`
+	Reason      string `json:"reason"`
+	Version     int    `json:"version,omitempty"`
+}
+
+func (s *Server) handleOverride(w http.ResponseWriter, r *http.Request) {
+	var in overrideIn
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	v, err := version(r, in.Version)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	c, err := s.hub.OverrideConsent(r.Context(), actor(r), r.PathValue("id"), in.LawfulBasis, in.Reason, v)
+	s.contactResult(w, r, c, err)
+}
+
+type requestIn struct {
+	AgencyID string `json:"agency_id"`
+	Question string `json:"question"`
+	DueAt    string `json:"due_at,omitempty"`
+}
+
+func (s *Server) handleRequestCreate(w http.ResponseWriter, r *http.Request) {
+	var in requestIn
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	nr := mash.NewRequest{AgencyID: in.AgencyID, Question: in.Question}
+	if in.DueAt != "" {
+		t, err := time.Parse(time.RFC3339, in.DueAt)
+		if err != nil {
+			s.problem(w, r, &mash.Error{Kind: mash.KindInvalid, Msg: "the information request is not valid",
+				Fields: map[string]string{"due_at": "must be an RFC 3339 time"}})
+			return
+		}
+		nr.DueAt = &t
+	}
+	req, err := s.hub.CreateRequest(r.Context(), actor(r), r.PathValue("id"), nr)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	etag(w, req.Version)
+	s.json(w, http.StatusCreated, req)
+}
+
+func (s *Server) handleRequestList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	fe := mash.FieldErrors{}
+	f := mash.RequestFilter{ContactID: q.Get("contact_id"), Status: mash.RequestStatus(q.Get("status")), Limit: limit(q.Get("limit"), fe)}
+	if err := fe.Err("the query is not valid"); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	list, err := s.hub.ListRequests(r.Context(), actor(r), f)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []mash.InfoRequest{}
+	}
+	s.json(w, http.StatusOK, list)
+}
+
+func (s *Server) handleReturn(w http.ResponseWriter, r *http.Request) {
+	var in mash.AgencyReturn
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	v, err := version(r, in.RequestVers)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	in.RequestVers = 0
+	req, err := s.hub.SubmitReturn(r.Context(), actor(r), r.PathValue("id"), &in, v)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	etag(w, req.Version)
+	s.json(w, http.StatusOK, req)
+}
+
+func (s *Server) handleDecide(w http.ResponseWriter, r *http.Request) {
+	var in mash.Decision
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	v, err := version(r, in.Version)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	in.Version = v
+	c, err := s.hub.Decide(r.Context(), actor(r), r.PathValue("id"), &in)
+	s.contactResult(w, r, c, err)
+}
+
+type feedbackIn struct {
+	Text    string `json:"text"`
+	Version int    `json:"version,omitempty"`
+}
+
+func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
+	var in feedbackIn
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	v, err := version(r, in.Version)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	c, err := s.hub.SendFeedback(r.Context(), actor(r), r.PathValue("id"), in.Text, v)
+	s.contactResult(w, r, c, err)
+}
+
+type closeIn struct {
+	Reason  string `json:"reason"`
+	Version int    `json:"version,omitempty"`
+}
+
+func (s *Server) handleClose(w http.ResponseWriter, r *http.Request) {
+	var in closeIn
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	v, err := version(r, in.Version)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	c, err := s.hub.CloseContact(r.Context(), actor(r), r.PathValue("id"), in.Reason, v)
+	s.contactResult(w, r, c, err)
+}

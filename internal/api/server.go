@@ -1,0 +1,129 @@
+// Package api serves the hub's JSON API under /api/v1: the contract partner
+// systems integrate against. Every route names the action it needs; the
+// routes table is also the source of the OpenAPI document, so the two cannot
+// drift apart.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"openmash.org/mash"
+)
+
+// Server is the API's HTTP handler.
+type Server struct {
+	hub      mash.Hub
+	log      *slog.Logger
+	mux      *http.ServeMux
+	tokenTTL time.Duration
+
+	docOnce sync.Once
+	doc     map[string]any
+}
+
+// MaxBody caps request bodies; a contact with fifty subjects fits easily.
+const MaxBody = 1 << 20
+
+// New returns the API server over hub.
+func New(hub mash.Hub, log *slog.Logger) *Server {
+	s := &Server{hub: hub, log: log, mux: http.NewServeMux(), tokenTTL: 12 * time.Hour}
+	for _, rt := range s.routes() {
+		var h http.Handler = rt.handler
+		if rt.action != "" {
+			h = s.authorize(rt.action, h)
+		}
+		s.mux.Handle(rt.method+" "+prefix+rt.path, h)
+	}
+	s.mux.HandleFunc(prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		s.problem(w, r, &mash.Error{Kind: mash.KindNotFound, Msg: "no such API route"})
+	})
+	return s
+}
+
+const prefix = "/api/v1"
+
+type ctxKey int
+
+const (
+	actorKey ctxKey = iota
+	requestIDKey
+)
+
+// ServeHTTP adds a request id, recovers panics and logs the request (method,
+// route, status, duration — never bodies, query values or names).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		id = rand.Text()[:16]
+	}
+	w.Header().Set("X-Request-Id", id)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("panic", "request_id", id, "panic", v)
+			s.problem(sw, r, &mash.Error{Kind: mash.KindInternal})
+		}
+		_, pattern := s.mux.Handler(r)
+		s.log.Info("request", "request_id", id, "method", r.Method, "route", pattern, "status", sw.status,
+			"ms", time.Since(start).Milliseconds())
+	}()
+	sw.Header().Set("Cache-Control", "no-store")
+	sw.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(sw, r)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// authorize resolves the bearer token and checks the role may take action.
+func (s *Server) authorize(action mash.Action, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || tok == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mash"`)
+			s.problem(w, r, mash.Errorf(mash.KindUnauthenticated, "an Authorization: Bearer token is required (POST /api/v1/auth/token)"))
+			return
+		}
+		a, err := s.hub.ActorForToken(r.Context(), strings.TrimSpace(tok))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mash", error="invalid_token"`)
+			s.problem(w, r, err)
+			return
+		}
+		if !mash.Can(a, action) {
+			s.problem(w, r, mash.Errorf(mash.KindForbidden, "your role (%s) may not do this (%s)", a.Role, action))
+			return
+		}
+		a.RequestID, _ = r.Context().Value(requestIDKey).(string)
+		a.ClientIP = clientIP(r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, a)))
+	})
+}
+
+func actor(r *http.Request) mash.Actor {
+	a, _ := r.Context().Value(actorKey).(mash.Actor)
+	return a
+}
+
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}

@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"openmash.org/mash"
+	"openmash.org/mash/internal/auth"
+)
+
+// System is the actor for changes made from the command line on the server
+// itself (set-up, seeding); it is audited like anyone else.
+var System = mash.Actor{UserID: "system", Name: "System", Role: mash.RoleAdmin, RequestID: "cli"}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// audit appends an event to the log inside tx.
+func (db *DB) audit(ctx context.Context, tx querier, by mash.Actor, action, entityType, entityID, reason string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (id, at, actor_id, actor_role, agency_id, action,
+		entity_type, entity_id, request_id, client_ip, reason, prev_hash, hash)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,'','')`,
+		newID(), db.Now().UTC(), by.UserID, string(by.Role), by.AgencyID, action, entityType, entityID,
+		by.RequestID, by.ClientIP, reason)
+	return dbErr(err)
+}
+
+// CreateAgency adds a partner agency.
+func (db *DB) CreateAgency(ctx context.Context, by mash.Actor, a *mash.Agency) (err error) {
+	defer mash.Wrap(&err, "store.CreateAgency")
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	a.ID, a.CreatedAt = newID(), db.Now().UTC()
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO agencies (id, name, kind, created_at) VALUES ($1,$2,$3,$4)`,
+			a.ID, a.Name, string(a.Kind), a.CreatedAt); err != nil {
+			if mash.KindOf(dbErr(err)) == mash.KindConflict {
+				return &mash.Error{Kind: mash.KindConflict, Msg: "an agency with this name already exists", Fields: map[string]string{"name": "is already used"}}
+			}
+			return dbErr(err)
+		}
+		return db.audit(ctx, tx, by, "agency.create", "agency", a.ID, "")
+	})
+}
+
+// ListAgencies returns every agency by name.
+func (db *DB) ListAgencies(ctx context.Context) ([]mash.Agency, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, name, kind, created_at FROM agencies ORDER BY name`)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	var out []mash.Agency
+	for rows.Next() {
+		var a mash.Agency
+		if err := rows.Scan(&a.ID, &a.Name, &a.Kind, &a.CreatedAt); err != nil {
+			return nil, dbErr(err)
+		}
+		out = append(out, a)
+	}
+	return out, dbErr(rows.Err())
+}
+
+// FindAgency finds an agency by id or exact name.
+func (db *DB) FindAgency(ctx context.Context, nameOrID string) (*mash.Agency, error) {
+	var a mash.Agency
+	err := db.r.QueryRowContext(ctx, `SELECT id, name, kind, created_at FROM agencies WHERE id = $1 OR name = $1`,
+		strings.TrimSpace(nameOrID)).Scan(&a.ID, &a.Name, &a.Kind, &a.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mash.Errorf(mash.KindNotFound, "no agency with that name or id")
+	}
+	return &a, dbErr(err)
+}
+
+// CreateUser adds a user with a password (at least 12 characters).
+func (db *DB) CreateUser(ctx context.Context, by mash.Actor, u *mash.User, password string) (err error) {
+	defer mash.Wrap(&err, "store.CreateUser")
+	verr := u.Validate()
+	if len(password) < 12 {
+		fe := mash.FieldErrors{}
+		if e, ok := errors.AsType[*mash.Error](verr); ok {
+			fe = e.Fields
+		}
+		fe.Add("password", "must be at least 12 characters")
+		verr = fe.Err("the user is not valid")
+	}
+	if verr != nil {
+		return verr
+	}
+	if _, err := db.FindAgency(ctx, u.AgencyID); err != nil {
+		return &mash.Error{Kind: mash.KindInvalid, Msg: "the user is not valid", Fields: map[string]string{"agency": "no such agency"}}
+	}
+	hash, err := auth.HashPassword(password, db.PasswordParams)
+	if err != nil {
+		return err
+	}
+	u.ID, u.CreatedAt = newID(), db.Now().UTC()
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, agency_id, role, password_hash, created_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7)`, u.ID, u.Email, u.Name, u.AgencyID, string(u.Role), hash, u.CreatedAt); err != nil {
+			if mash.KindOf(dbErr(err)) == mash.KindConflict {
+				return &mash.Error{Kind: mash.KindConflict, Msg: "a user with this email already exists", Fields: map[string]string{"email": "is already used"}}
+			}
+			return dbErr(err)
+		}
+		return db.audit(ctx, tx, by, "user.create", "user", u.ID, "")
+	})
+}
+
+// UserByEmail finds a user.
+func (db *DB) UserByEmail(ctx context.Context, email string) (*mash.User, error) {
+	u, _, err := db.userByEmail(ctx, email)
+	return u, err
+}
+
+func (db *DB) userByEmail(ctx context.Context, email string) (*mash.User, string, error) {
+	var u mash.User
+	var hash string
+	err := db.r.QueryRowContext(ctx, `SELECT id, email, name, agency_id, role, password_hash, created_at FROM users WHERE email = $1`,
+		strings.ToLower(strings.TrimSpace(email))).Scan(&u.ID, &u.Email, &u.Name, &u.AgencyID, &u.Role, &hash, &u.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", mash.Errorf(mash.KindNotFound, "no user with that email")
+	}
+	if err != nil {
+		return nil, "", dbErr(err)
+	}
+	return &u, hash, nil
+}
+
+// errBadLogin is the one answer to a failed sign-in, so it does not reveal
+// whether the email exists.
+var errBadLogin = mash.Errorf(mash.KindUnauthenticated, "email or password is wrong")
+
+// Authenticate checks a user's password.
+func (db *DB) Authenticate(ctx context.Context, email, password string) (*mash.User, error) {
+	u, hash, err := db.userByEmail(ctx, email)
+	if err != nil {
+		if mash.KindOf(err) == mash.KindNotFound {
+			// Spend the same time as a real check, so timing does not reveal accounts.
+			auth.CheckPassword(dummyHash, password)
+			return nil, errBadLogin
+		}
+		return nil, err
+	}
+	if err := auth.CheckPassword(hash, password); err != nil {
+		return nil, errBadLogin
+	}
+	return u, nil
+}
+
+var dummyHash, _ = auth.HashPassword("not a password", auth.Default)
+
+// IssueToken creates a bearer token for a user.
+func (db *DB) IssueToken(ctx context.Context, userID string, ttl time.Duration) (mash.Token, error) {
+	tok, hash := auth.NewToken()
+	now := db.Now().UTC()
+	t := mash.Token{Token: tok, ExpiresAt: now.Add(ttl)}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (token_hash, user_id, expires_at, created_at) VALUES ($1,$2,$3,$4)`,
+			hash, userID, t.ExpiresAt, now)
+		if err != nil {
+			return dbErr(err)
+		}
+		return db.audit(ctx, tx, mash.Actor{UserID: userID, RequestID: "token"}, "token.issue", "user", userID, "")
+	})
+	return t, err
+}
+
+// ActorForToken resolves a bearer token to its user.
+func (db *DB) ActorForToken(ctx context.Context, token string) (mash.Actor, error) {
+	var a mash.Actor
+	var exp time.Time
+	err := db.r.QueryRowContext(ctx, `SELECT u.id, u.name, u.role, u.agency_id, t.expires_at
+		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, auth.HashToken(token)).
+		Scan(&a.UserID, &a.Name, &a.Role, &a.AgencyID, &exp)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !db.Now().Before(exp)) {
+		return mash.Actor{}, mash.Errorf(mash.KindUnauthenticated, "the token is unknown or has expired")
+	}
+	return a, dbErr(err)
+}
+
+const policyKey = "rag_policy"
+
+// Policy returns the hub's RAG policy: the stored one, or the default.
+func (db *DB) Policy(ctx context.Context) (mash.RAGPolicy, error) {
+	var raw string
+	err := db.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, policyKey).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return mash.DefaultRAGPolicy(), nil
+	}
+	if err != nil {
+		return mash.RAGPolicy{}, dbErr(err)
+	}
+	var p mash.RAGPolicy
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return mash.RAGPolicy{}, &mash.Error{Kind: mash.KindInternal, Msg: "the stored RAG policy is unreadable", Err: err}
+	}
+	if p.Calendar == nil {
+		p.Calendar = mash.DefaultCalendar()
+	}
+	return p, nil
+}
+
+// SetPolicy stores a new RAG policy (levels and calendar).
+func (db *DB) SetPolicy(ctx context.Context, by mash.Actor, p mash.RAGPolicy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1,$2,$3)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+			policyKey, string(raw), db.Now().UTC()); err != nil {
+			return dbErr(err)
+		}
+		return db.audit(ctx, tx, by, "policy.update", "settings", policyKey, "")
+	})
+}

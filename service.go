@@ -1,0 +1,125 @@
+package mash
+
+import (
+	"context"
+	"time"
+)
+
+// AuditEvent records one read or write of personal data, or one change to the
+// hub's set-up. It is written in the same transaction as the change it records.
+// Seq, PrevHash and Hash chain the log so tampering can be detected.
+type AuditEvent struct {
+	Seq        int64     `json:"seq"`
+	ID         string    `json:"id"`
+	At         time.Time `json:"at"`
+	ActorID    string    `json:"actor_id"`
+	ActorRole  Role      `json:"actor_role"`
+	AgencyID   string    `json:"agency_id"`
+	Action     string    `json:"action"` // e.g. contact.create, contact.read
+	EntityType string    `json:"entity_type"`
+	EntityID   string    `json:"entity_id"`
+	RequestID  string    `json:"request_id"`
+	ClientIP   string    `json:"client_ip"`
+	Reason     string    `json:"reason,omitempty"`
+	PrevHash   string    `json:"prev_hash,omitempty"`
+	Hash       string    `json:"hash,omitempty"`
+}
+
+// ContactFilter narrows the contact queue.
+type ContactFilter struct {
+	Status  Status
+	RAG     string
+	Overdue *bool
+	Limit   int // default 100, at most 1000
+}
+
+// ContactSummary is one row of the queue: enough to triage, no narrative.
+type ContactSummary struct {
+	ID            string     `json:"id"`
+	Reference     string     `json:"reference"`
+	Status        Status     `json:"status"`
+	Cohort        Cohort     `json:"cohort"`
+	RAG           string     `json:"rag,omitempty"`
+	ImmediateRisk bool       `json:"immediate_risk"`
+	ReceivedAt    time.Time  `json:"received_at"`
+	DueAt         *time.Time `json:"due_at,omitempty"`
+	Overdue       bool       `json:"overdue"`
+	Subject       string     `json:"subject"` // the main subject's name
+	Version       int        `json:"version"`
+}
+
+// RequestFilter narrows a list of information requests.
+type RequestFilter struct {
+	ContactID string
+	Status    RequestStatus
+	Limit     int
+}
+
+// History is everything that happened to a contact, in order.
+type History struct {
+	ContactID   string        `json:"contact_id"`
+	Transitions []Transition  `json:"transitions"`
+	Ratings     []RAGChange   `json:"ratings"`
+	Requests    []InfoRequest `json:"requests"`
+	Decision    *Decision     `json:"decision,omitempty"`
+	Feedback    *Feedback     `json:"feedback,omitempty"`
+}
+
+// ContactDetail is a contact with its requests, decision and feedback.
+type ContactDetail struct {
+	Contact
+	Overdue  bool          `json:"overdue"`
+	Requests []InfoRequest `json:"requests"`
+	Decision *Decision     `json:"decision,omitempty"`
+	Feedback *Feedback     `json:"feedback,omitempty"`
+}
+
+// Token is a bearer credential for the API.
+type Token struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Hub is the hub's service: every operation takes the acting user, checks what
+// they may do and see, changes the store and writes the audit event in one
+// transaction. Errors carry a Kind: Invalid (with per-field problems),
+// NotFound (also for records outside the actor's scope), Conflict (stale
+// version, illegal state change), Forbidden.
+//
+// Writes to an existing record take the version the caller last read; a
+// stale version is a Conflict and changes nothing.
+type Hub interface {
+	// Set-up. Agencies and users are managed by admins (or the CLI, which acts
+	// as the system).
+	CreateAgency(ctx context.Context, by Actor, a *Agency) error
+	ListAgencies(ctx context.Context) ([]Agency, error)
+	FindAgency(ctx context.Context, nameOrID string) (*Agency, error)
+	CreateUser(ctx context.Context, by Actor, u *User, password string) error
+	Policy(ctx context.Context) (RAGPolicy, error)
+
+	// Authentication. Authenticate checks a password and returns the user;
+	// IssueToken creates a bearer token; ActorForToken resolves one.
+	Authenticate(ctx context.Context, email, password string) (*User, error)
+	IssueToken(ctx context.Context, userID string, ttl time.Duration) (Token, error)
+	ActorForToken(ctx context.Context, token string) (Actor, error)
+
+	// Contacts. CreateContact with a non-empty idempotency key returns the
+	// contact first created with that key (and created=false) on a retry.
+	CreateContact(ctx context.Context, by Actor, c *Contact, idempotencyKey string) (created bool, err error)
+	GetContact(ctx context.Context, by Actor, id string) (*ContactDetail, error)
+	ListContacts(ctx context.Context, by Actor, f ContactFilter) ([]ContactSummary, error)
+	Screen(ctx context.Context, by Actor, id string, s Screening) (*Contact, error)
+	Rate(ctx context.Context, by Actor, id, rag, reason string, version int) (*Contact, error)
+	OverrideConsent(ctx context.Context, by Actor, id, lawfulBasis, reason string, version int) (*Contact, error)
+	History(ctx context.Context, by Actor, id string) (*History, error)
+
+	// Partner information.
+	CreateRequest(ctx context.Context, by Actor, contactID string, in NewRequest) (*InfoRequest, error)
+	ListRequests(ctx context.Context, by Actor, f RequestFilter) ([]InfoRequest, error)
+	SubmitReturn(ctx context.Context, by Actor, requestID string, r *AgencyReturn, version int) (*InfoRequest, error)
+
+	// Decision, feedback, closure.
+	Decide(ctx context.Context, by Actor, contactID string, d *Decision) (*Contact, error)
+	SendFeedback(ctx context.Context, by Actor, contactID, text string, version int) (*Contact, error)
+	CloseContact(ctx context.Context, by Actor, contactID, reason string, version int) (*Contact, error)
+}
