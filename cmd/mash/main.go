@@ -1,0 +1,139 @@
+// Command mash runs and administers an OpenMASH hub.
+//
+//	mash demo                         start a hub on a fresh demo database
+//	mash serve [--addr]               start the hub
+//	mash migrate                      bring the database schema up to date
+//	mash agency add --name --kind     add a partner agency
+//	mash user add --email --name --agency --role   (password on stdin)
+//	mash token create --email         print a new API token for a user
+//	mash policy show                  print the RAG policy and calendar
+//	mash bench intake                 measure intake throughput
+//
+// The database is MASH_DATABASE_URL: a postgres:// URL, or a SQLite file
+// (default data/mash.db).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	_ "time/tzdata" // Europe/London on machines without a zoneinfo database
+
+	"openmash.org/mash"
+	"openmash.org/mash/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mash:", err)
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+const usage = `usage: mash <command> [flags]
+
+commands:
+  demo                              start a hub on a fresh demo database (http://127.0.0.1:8080)
+  serve [--addr 127.0.0.1:8080]     start the hub
+  migrate                           bring the database schema up to date
+  agency add --name N --kind K      add a partner agency
+  user add --email E --name N --agency A --role R   add a user (password on stdin)
+  token create --email E [--ttl 720h]               print a new API token for a user
+  policy show                       print the RAG policy and working calendar
+  bench intake [--contacts N] [--concurrency C]     measure intake over HTTP and the raw store
+
+environment:
+  MASH_DATABASE_URL   postgres://… or a SQLite file path (default data/mash.db)
+`
+
+// run is the whole program, with its environment passed in so tests can run it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	sub := ""
+	if len(rest) > 0 {
+		sub = rest[0]
+	}
+	switch {
+	case cmd == "serve":
+		return cmdServe(ctx, rest, getenv, stdout, stderr)
+	case cmd == "demo":
+		return cmdDemo(ctx, rest, getenv, stdout, stderr)
+	case cmd == "migrate":
+		db, err := openDB(ctx, getenv)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		fmt.Fprintf(stdout, "database is up to date (%s)\n", db.Dialect())
+		return nil
+	case cmd == "agency" && sub == "add":
+		return cmdAgencyAdd(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "user" && sub == "add":
+		return cmdUserAdd(ctx, rest[1:], getenv, stdin, stdout, stderr)
+	case cmd == "token" && sub == "create":
+		return cmdTokenCreate(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "policy" && sub == "show":
+		return cmdPolicyShow(ctx, getenv, stdout)
+	case cmd == "bench" && sub == "intake":
+		return cmdBenchIntake(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "help" || cmd == "-h" || cmd == "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+}
+
+// databaseURL is MASH_DATABASE_URL or the default SQLite file.
+func databaseURL(getenv func(string) string) string {
+	if u := getenv("MASH_DATABASE_URL"); u != "" {
+		return u
+	}
+	return store.DefaultURL
+}
+
+// openDB opens and migrates the configured database.
+func openDB(ctx context.Context, getenv func(string) string) (*store.DB, error) {
+	db, err := store.Open(ctx, databaseURL(getenv), store.Options{AllowUnsafe: getenv("MASH_UNSAFE_ALLOW_DATA_LOSS") == "yes-for-durability-tests"})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// newFlags makes a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// userError renders a hub error for the terminal, with its field problems.
+func userError(err error) error {
+	if e, ok := errors.AsType[*mash.Error](err); ok && e.Kind != mash.KindInternal {
+		return errors.New(e.Error())
+	}
+	return err
+}
