@@ -106,8 +106,11 @@ func Wrap(errp *error, op string) {
 	if *errp == nil {
 		return
 	}
+	// Copy rather than set Op in place: some errors are shared values.
 	if e, ok := (*errp).(*Error); ok && e.Op == "" {
-		e.Op = op
+		c := *e
+		c.Op = op
+		*errp = &c
 		return
 	}
 	*errp = &Error{Kind: KindOf(*errp), Op: op, Err: *errp}
