@@ -343,3 +343,49 @@ func TestUnsafeSettingsRefused(t *testing.T) {
 		db.Close()
 	}
 }
+
+// TestConcurrentWritersOneWins: many screeners act on the same version at
+// once; exactly one succeeds and the rest get a Conflict, on both engines.
+func TestConcurrentWritersOneWins(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+		f, _ := setup(t, db, now)
+		c := storetest.NewContact(now.Add(-time.Hour))
+		if _, err := db.CreateContact(ctx, f.Actor(mash.RoleScreener), c, ""); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wins, conflicts := 0, 0
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rag := []string{"red", "amber", "green"}[i%3]
+				_, err := db.Screen(ctx, f.Actor(mash.RoleScreener), c.ID, mash.Screening{Decision: mash.ScreenAccept, RAG: rag, ThresholdLevel: 3, Reason: "r", Version: 1})
+				mu.Lock()
+				defer mu.Unlock()
+				switch mash.KindOf(err) {
+				case mash.KindInternal:
+					if err == nil {
+						wins++
+						return
+					}
+					t.Errorf("screen: %v", err)
+				case mash.KindConflict:
+					conflicts++
+				default:
+					t.Errorf("screen: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins != 1 || conflicts != 7 {
+			t.Fatalf("%d wins, %d conflicts; want 1 and 7", wins, conflicts)
+		}
+		if n := count(t, db, `SELECT count(*) FROM rag_changes WHERE contact_id = $1`, c.ID); n != 1 {
+			t.Fatalf("%d ratings stored, want 1", n)
+		}
+	})
+}
