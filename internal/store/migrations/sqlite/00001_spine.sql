@@ -162,7 +162,7 @@ CREATE TABLE feedback (
     sent_at TIMESTAMP
 );
 -- The audit log. seq orders the chain; prev_hash and hash make it
--- tamper-evident (filled by the audit chain; see internal/store/audit.go).
+-- tamper-evident; they are written empty until the hash chain is added.
 CREATE TABLE audit_events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
