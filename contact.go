@@ -1,6 +1,7 @@
 package mash
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -271,13 +272,14 @@ func checkLen(fe FieldErrors, field, v string, max int) {
 
 // ParseDate parses a calendar date in YYYY-MM-DD form and refuses impossible
 // dates such as 2026-02-31 (time.Parse already does; the message says so).
+// The message does not repeat the value: a date of birth is personal data.
 func ParseDate(s string) (time.Time, error) {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		if len(s) == 10 && s[4] == '-' && s[7] == '-' {
-			return time.Time{}, fmt.Errorf("%q is not a real date", s)
+			return time.Time{}, errors.New("is not a real date")
 		}
-		return time.Time{}, fmt.Errorf("%q is not a date in YYYY-MM-DD form", s)
+		return time.Time{}, errors.New("must be a date in YYYY-MM-DD form")
 	}
 	return d, nil
 }

@@ -99,6 +99,18 @@ func KindOf(err error) Kind {
 	return KindInternal
 }
 
+// Message returns what err may tell a user: the safe message of the first
+// *Error in its chain that has one, or err's text if none does. Use it when
+// one error's message becomes a field problem of another.
+func Message(err error) string {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if me, ok := e.(*Error); ok && me.Msg != "" {
+			return me.Msg
+		}
+	}
+	return err.Error()
+}
+
 // Wrap adds op to *errp if it is not nil, keeping its kind. Use with defer:
 //
 //	defer mash.Wrap(&err, "store.CreateContact")

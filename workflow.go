@@ -48,7 +48,7 @@ func (s Status) CanMove(to Status) bool { return oneOf(to, transitions[s]) }
 
 // Transition is one recorded move of a contact between states.
 type Transition struct {
-	From   Status    `json:"from"`
+	From   Status    `json:"from,omitempty"` // empty for the first: the contact's receipt
 	To     Status    `json:"to"`
 	By     string    `json:"by"`
 	ByName string    `json:"by_name,omitempty"`
@@ -129,7 +129,7 @@ func (c *Contact) Screen(in Screening, policy RAGPolicy, by Actor, now time.Time
 		if in.RAG == "" {
 			fe.Add("rag", "is required when accepting into MASH")
 		} else if _, err := policy.Level(in.RAG); err != nil {
-			fe.Add("rag", err.Error())
+			fe.Add("rag", Message(err))
 		}
 		if in.ThresholdLevel == 0 {
 			fe.Add("threshold_level", "is required when accepting into MASH (threshold before checks)")
@@ -178,7 +178,7 @@ func (c *Contact) Screen(in Screening, policy RAGPolicy, by Actor, now time.Time
 func (c *Contact) Rate(rag, reason string, policy RAGPolicy, by Actor, now time.Time) (*RAGChange, error) {
 	fe := FieldErrors{}
 	if _, err := policy.Level(rag); err != nil {
-		fe.Add("rag", err.Error())
+		fe.Add("rag", Message(err))
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -51,6 +52,8 @@ func (s *Server) buildOpenAPI() map[string]any {
 				"description": "the record's version as last read (or the body's version field)", "schema": map[string]any{"type": "string"}})
 		}
 		if rt.path == "/contacts" && rt.method == "POST" {
+			op["responses"].(map[string]any)["200"] = map[string]any{"description": "A retry with the same Idempotency-Key: the contact first created",
+				"content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.resp))}}}
 			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",
 				"description": "retrying with the same key returns the contact first created (200) instead of a duplicate", "schema": map[string]any{"type": "string", "maxLength": 200}})
 		}
@@ -146,7 +149,12 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any) {
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = g.schema(f.Type)
+		ps := g.schema(f.Type)
+		if format := f.Tag.Get("format"); format != "" { // e.g. a time read as a string
+			ps = maps.Clone(ps)
+			ps["format"] = format
+		}
+		props[name] = ps
 	}
 }
 

@@ -122,7 +122,7 @@ func (s *Server) handlePolicy(w http.ResponseWriter, r *http.Request) {
 // contactIn is the body of POST /contacts. received_at is read as a string so
 // a bad time is reported against its field.
 type contactIn struct {
-	ReceivedAt    string         `json:"received_at"`
+	ReceivedAt    string         `json:"received_at" format:"date-time"`
 	Channel       string         `json:"channel"`
 	Cohort        mash.Cohort    `json:"cohort"`
 	Referrer      mash.Referrer  `json:"referrer"`
@@ -298,7 +298,7 @@ func (s *Server) handleOverride(w http.ResponseWriter, r *http.Request) {
 type requestIn struct {
 	AgencyID string `json:"agency_id"`
 	Question string `json:"question"`
-	DueAt    string `json:"due_at,omitempty"`
+	DueAt    string `json:"due_at,omitempty" format:"date-time"`
 }
 
 func (s *Server) handleRequestCreate(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,7 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -41,9 +42,31 @@ func New(hub mash.Hub, log *slog.Logger) *Server {
 		s.mux.Handle(rt.method+" "+prefix+rt.path, h)
 	}
 	s.mux.HandleFunc(prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := s.allowed(r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.problem(w, r, &badRequest{status: http.StatusMethodNotAllowed,
+				msg: fmt.Sprintf("this route does not take %s; it takes %s", r.Method, strings.Join(allow, ", "))})
+			return
+		}
 		s.problem(w, r, &mash.Error{Kind: mash.KindNotFound, Msg: "no such API route"})
 	})
 	return s
+}
+
+// allowed lists the methods the route at r's path does serve, if any. (The
+// catch-all above matches every method, so the mux never answers 405 itself.)
+func (s *Server) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		if m == r.Method {
+			continue
+		}
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != prefix+"/" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 const prefix = "/api/v1"
@@ -93,13 +116,14 @@ func (w *statusWriter) WriteHeader(code int) {
 // authorize resolves the bearer token and checks the role may take action.
 func (s *Server) authorize(action mash.Action, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || tok == "" {
+		// The scheme is case-insensitive (RFC 9110 §11.1).
+		scheme, tok, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		if tok = strings.TrimSpace(tok); !strings.EqualFold(scheme, "Bearer") || tok == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="mash"`)
 			s.problem(w, r, mash.Errorf(mash.KindUnauthenticated, "an Authorization: Bearer token is required (POST /api/v1/auth/token)"))
 			return
 		}
-		a, err := s.hub.ActorForToken(r.Context(), strings.TrimSpace(tok))
+		a, err := s.hub.ActorForToken(r.Context(), tok)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="mash", error="invalid_token"`)
 			s.problem(w, r, err)

@@ -82,7 +82,8 @@ func (db *DB) GetContact(ctx context.Context, by mash.Actor, id string) (d *mash
 		if by.Role == mash.RoleReferrer && d.Decision != nil {
 			// A referrer learns the outcome through the feedback text, not the
 			// rationale or the agencies' views.
-			d.Decision = &mash.Decision{ID: d.Decision.ID, ContactID: c.ID, Outcomes: d.Decision.Outcomes, DecidedAt: d.Decision.DecidedAt}
+			d.Decision = &mash.Decision{ID: d.Decision.ID, ContactID: c.ID, Outcomes: d.Decision.Outcomes, DecidedAt: d.Decision.DecidedAt,
+				AgencyViews: []mash.AgencyView{}}
 		}
 		return db.audit(ctx, tx, by, "contact.read", "contact", c.ID, "")
 	})
@@ -144,7 +145,7 @@ func (db *DB) ListContacts(ctx context.Context, by mash.Actor, f mash.ContactFil
 			return nil, err
 		}
 		if _, err := policy.Level(f.RAG); err != nil {
-			fe.Add("rag", err.Error())
+			fe.Add("rag", mash.Message(err))
 		}
 		args = append(args, f.RAG)
 		where = append(where, fmt.Sprintf("c.rag = $%d", len(args)))
@@ -243,6 +244,9 @@ func (db *DB) History(ctx context.Context, by mash.Actor, id string) (h *mash.Hi
 		}
 		if h.Requests, err = scanRequests(rows, now); err != nil {
 			return err
+		}
+		if h.Requests == nil {
+			h.Requests = []mash.InfoRequest{}
 		}
 		for i := range h.Requests {
 			if err := loadReturn(ctx, tx, &h.Requests[i]); err != nil {
