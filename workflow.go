@@ -166,7 +166,9 @@ func (c *Contact) Screen(in Screening, policy RAGPolicy, by Actor, now time.Time
 		c.DueAt = nil
 		return out, nil, nil
 	}
-	ch, err := c.Rate(in.RAG, in.Reason, policy, by, now)
+	// Screening confirms a rating given at intake (immediate risk is rated
+	// Red on arrival), so the same level again is not an error here.
+	ch, err := c.rate(in.RAG, in.Reason, policy, by, now, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -176,6 +178,10 @@ func (c *Contact) Screen(in Screening, policy RAGPolicy, by Actor, now time.Time
 // Rate sets or changes the RAG rating and moves the deadline. Rating is open
 // while the contact is being screened or is in MASH.
 func (c *Contact) Rate(rag, reason string, policy RAGPolicy, by Actor, now time.Time) (*RAGChange, error) {
+	return c.rate(rag, reason, policy, by, now, false)
+}
+
+func (c *Contact) rate(rag, reason string, policy RAGPolicy, by Actor, now time.Time, confirm bool) (*RAGChange, error) {
 	fe := FieldErrors{}
 	if _, err := policy.Level(rag); err != nil {
 		fe.Add("rag", Message(err))
@@ -190,7 +196,7 @@ func (c *Contact) Rate(rag, reason string, policy RAGPolicy, by Actor, now time.
 	if c.Status != StatusInMASH && c.Status != StatusScreening {
 		return nil, Errorf(KindConflict, "a contact in state %s cannot be rated; only contacts in screening or in MASH", c.Status)
 	}
-	if rag == c.RAG {
+	if rag == c.RAG && !confirm {
 		return nil, Errorf(KindConflict, "the contact is already rated %s", rag)
 	}
 	screened := now

@@ -181,3 +181,14 @@ func TestCheckRequestConsent(t *testing.T) {
 		t.Errorf("request before screening: %v", err)
 	}
 }
+
+// An immediate-risk contact is rated Red at intake; screening confirms it.
+func TestScreenConfirmsIntakeRating(t *testing.T) {
+	received := time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
+	due := received.Add(4 * time.Hour)
+	c := &Contact{Status: StatusReceived, ReceivedAt: received, RAG: "red", DueAt: &due, ImmediateRisk: true}
+	_, ch, err := c.Screen(Screening{Decision: ScreenAccept, RAG: "red", ThresholdLevel: 4, Reason: "confirmed"}, DefaultRAGPolicy(), screener, received.Add(time.Minute))
+	if err != nil || ch == nil || ch.From != "red" || ch.To != "red" || !c.DueAt.Equal(due) {
+		t.Fatalf("screen: %+v %v (due %v)", ch, err, c.DueAt)
+	}
+}

@@ -50,7 +50,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Role, l.Email, l.Password, l.Agency)
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "\nGet a token:  curl -s -X POST http://%s/api/v1/auth/token -d '{\"email\":\"%s\",\"password\":\"%s\"}'\n\n",
+	fmt.Fprintf(stdout, "\nGet a token:  curl -s -X POST http://%s/api/v1/auth/token -H 'Content-Type: application/json' -d '{\"email\":\"%s\",\"password\":\"%s\"}'\n\n",
 		*addr, logins[0].Email, logins[0].Password)
 	return serve(ctx, db, *addr, stdout, stderr, nil)
 }
