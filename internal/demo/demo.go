@@ -90,7 +90,6 @@ var userDefs = []userDef{
 // The demo teacher works at a secondary school and refers through the online form.
 const teacherSchool = "Northtown Academy"
 
-
 // stage is where a recent contact is to be left at Now.
 type stage int
 

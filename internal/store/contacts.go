@@ -43,6 +43,17 @@ func (db *DB) CreateContact(ctx context.Context, by mash.Actor, c *mash.Contact,
 			first = &mash.RAGChange{To: "red", By: by.UserID, At: now, Reason: "immediate risk flagged at intake", DueAt: due}
 		}
 	}
+	c.Reference = ""
+	if db.dialect == Postgres {
+		// On PostgreSQL the counter row would serialise every intake until
+		// its commit, so the number is taken in its own short transaction
+		// first. A failed or retried intake leaves a gap in the numbers;
+		// references stay unique and increasing. (SQLite writes one at a
+		// time anyway, and keeps them gapless.)
+		if c.Reference, err = nextReference(ctx, db.w, c.ReceivedAt.Year()); err != nil {
+			return false, err
+		}
+	}
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		if key != "" {
 			var existing string
@@ -59,14 +70,11 @@ func (db *DB) CreateContact(ctx context.Context, by mash.Actor, c *mash.Contact,
 				return dbErr(err)
 			}
 		}
-		year := c.ReceivedAt.Year()
-		var n int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1)
-			ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`,
-			fmt.Sprintf("contact-%d", year)).Scan(&n); err != nil {
-			return dbErr(err)
+		if c.Reference == "" {
+			if c.Reference, err = nextReference(ctx, tx, c.ReceivedAt.Year()); err != nil {
+				return err
+			}
 		}
-		c.Reference = fmt.Sprintf("MASH-%d-%06d", year, n)
 		if err := insertContact(ctx, tx, c); err != nil {
 			return err
 		}
@@ -104,6 +112,17 @@ func (db *DB) CreateContact(ctx context.Context, by mash.Actor, c *mash.Contact,
 		}
 	}
 	return created, err
+}
+
+// nextReference takes the next human reference of the year, e.g. MASH-2026-000123.
+func nextReference(ctx context.Context, q querier, year int) (string, error) {
+	var n int64
+	if err := q.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`,
+		fmt.Sprintf("contact-%d", year)).Scan(&n); err != nil {
+		return "", dbErr(err)
+	}
+	return fmt.Sprintf("MASH-%d-%06d", year, n), nil
 }
 
 func insertContact(ctx context.Context, tx querier, c *mash.Contact) error {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -45,8 +46,14 @@ type DB struct {
 	// queue in Go rather than fail with SQLITE_BUSY; r serves unaudited reads
 	// (token lookups, agencies, policy) from a separate pool.
 	w, r *sql.DB
+	// On SQLite, jobs feeds the group committer (see commit.go): concurrent
+	// transactions share one commit. Nil on PostgreSQL.
+	jobs                chan *txJob
+	closing, writerDone chan struct{}
 	// Now is the clock; tests and the demo seeder replace it.
 	Now func() time.Time
+	// policy caches the parsed RAG policy (see Policy).
+	policy atomic.Pointer[cachedPolicy]
 	// PasswordParams sets the argon2id cost of new passwords.
 	PasswordParams auth.Params
 }
@@ -108,6 +115,8 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
 		db.r.SetMaxOpenConns(4)
+		db.jobs, db.closing, db.writerDone = make(chan *txJob), make(chan struct{}), make(chan struct{})
+		go db.committer()
 	}
 	if err := db.checkDurable(ctx); err != nil {
 		if !opt.AllowUnsafe {
@@ -124,6 +133,10 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	if db.jobs != nil {
+		close(db.closing)
+		<-db.writerDone
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -192,6 +205,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 
 // tx runs fn in a transaction and commits it; any error rolls back.
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.jobs != nil {
+		return db.groupTx(ctx, fn)
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return dbErr(err)

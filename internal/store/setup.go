@@ -189,24 +189,35 @@ func (db *DB) ActorForToken(ctx context.Context, token string) (mash.Actor, erro
 
 const policyKey = "rag_policy"
 
-// Policy returns the hub's RAG policy: the stored one, or the default.
+// Policy returns the hub's RAG policy: the stored one, or the default. The
+// parsed policy is kept while the stored text is unchanged, so each call costs
+// one small read, not a parse. Callers must not change what they get.
 func (db *DB) Policy(ctx context.Context) (mash.RAGPolicy, error) {
 	var raw string
 	err := db.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, policyKey).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return mash.DefaultRAGPolicy(), nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return mash.RAGPolicy{}, dbErr(err)
 	}
-	var p mash.RAGPolicy
-	if err := json.Unmarshal([]byte(raw), &p); err != nil {
-		return mash.RAGPolicy{}, &mash.Error{Kind: mash.KindInternal, Msg: "the stored RAG policy is unreadable", Err: err}
+	if c := db.policy.Load(); c != nil && c.raw == raw {
+		return c.p, nil
 	}
-	if p.Calendar == nil {
-		p.Calendar = mash.DefaultCalendar()
+	p := mash.DefaultRAGPolicy()
+	if raw != "" {
+		p = mash.RAGPolicy{}
+		if err := json.Unmarshal([]byte(raw), &p); err != nil {
+			return mash.RAGPolicy{}, &mash.Error{Kind: mash.KindInternal, Msg: "the stored RAG policy is unreadable", Err: err}
+		}
+		if p.Calendar == nil {
+			p.Calendar = mash.DefaultCalendar()
+		}
 	}
+	db.policy.Store(&cachedPolicy{raw: raw, p: p})
 	return p, nil
+}
+
+type cachedPolicy struct {
+	raw string
+	p   mash.RAGPolicy
 }
 
 // SetPolicy stores a new RAG policy (levels and calendar).
