@@ -419,8 +419,6 @@ func (e *env) ask(contactID, agencyID string) mash.InfoRequest {
 	return q
 }
 
-func etagOf(v int) string { return `"` + strconv.Itoa(v) + `"` }
-
 func ids[T any](list []T, id func(T) string) []string {
 	out := make([]string, len(list))
 	for i, v := range list {
