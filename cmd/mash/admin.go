@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -115,4 +117,42 @@ func cmdPolicyShow(ctx context.Context, getenv func(string) string, stdout io.Wr
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(p)
+}
+
+// cmdPolicySet replaces the RAG policy (levels and calendar) with the JSON
+// read from --file or stdin, in the form policy show prints.
+func cmdPolicySet(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("policy set", stderr)
+	file := fs.String("file", "-", "policy JSON file (- for stdin)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	in := stdin
+	if *file != "-" {
+		f, err := os.Open(*file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	var p mash.RAGPolicy
+	dec := json.NewDecoder(io.LimitReader(in, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return fmt.Errorf("policy: %w", userError(err))
+	}
+	if p.Calendar == nil {
+		return errors.New("policy: a calendar is required (start from the output of mash policy show)")
+	}
+	db, err := openDB(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.SetPolicy(ctx, store.System, p); err != nil {
+		return userError(err)
+	}
+	fmt.Fprintf(stdout, "policy saved: %d levels, %d holidays\n", len(p.Levels), len(p.Calendar.Holidays))
+	return nil
 }

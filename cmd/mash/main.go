@@ -7,6 +7,7 @@
 //	mash user add --email --name --agency --role   (password on stdin)
 //	mash token create --email         print a new API token for a user
 //	mash policy show                  print the RAG policy and calendar
+//	mash policy set [--file F]        replace them (JSON, as policy show prints)
 //	mash bench intake                 measure intake throughput
 //
 // The database is MASH_DATABASE_URL: a postgres:// URL, or a SQLite file
@@ -53,7 +54,8 @@ commands:
   agency add --name N --kind K      add a partner agency
   user add --email E --name N --agency A --role R   add a user (password on stdin)
   token create --email E [--ttl 720h]               print a new API token for a user
-  policy show                       print the RAG policy and working calendar
+  policy show                       print the RAG policy and working calendar (JSON)
+  policy set [--file F]             replace the policy with edited JSON (stdin by default)
   bench intake [--contacts N] [--concurrency C]     measure intake over HTTP and the raw store
 
 environment:
@@ -92,6 +94,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdTokenCreate(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "policy" && sub == "show":
 		return cmdPolicyShow(ctx, getenv, stdout)
+	case cmd == "policy" && sub == "set":
+		return cmdPolicySet(ctx, rest[1:], getenv, stdin, stdout, stderr)
 	case cmd == "bench" && sub == "intake":
 		return cmdBenchIntake(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"openmash.org/mash"
 	"openmash.org/mash/internal/store/storetest"
@@ -71,6 +72,20 @@ func TestAdminCommands(t *testing.T) {
 			var p mash.RAGPolicy
 			if err != nil || json.Unmarshal([]byte(out), &p) != nil || len(p.Levels) != 3 || p.Calendar == nil {
 				t.Fatalf("policy show: %q %v", out, err)
+			}
+			// A local policy: Amber is 24 working hours and a new local holiday.
+			edited := strings.Replace(out, `"target_hours": 8`, `"target_hours": 24`, 1)
+			edited = strings.Replace(edited, `"holidays": {`, `"holidays": {"2026-12-29": "Council closure day",`, 1)
+			if _, _, err := mashCmd(t, url, edited, "policy", "set"); err != nil {
+				t.Fatalf("policy set: %v", err)
+			}
+			p, err = storetest.Open(t, e).Policy(context.Background())
+			if lvl, _ := p.Level("amber"); err != nil || lvl.Target != 24*time.Hour || p.Calendar.Holidays["2026-12-29"] == "" {
+				t.Fatalf("policy after set: %+v %v", lvl, err)
+			}
+			_, _, err = mashCmd(t, url, strings.Replace(out, `"target_hours": 4`, `"target_hours": -4`, 1), "policy", "set")
+			if err == nil || !strings.Contains(err.Error(), "target") {
+				t.Fatalf("negative target: %v", err)
 			}
 		})
 	}
