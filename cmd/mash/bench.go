@@ -25,6 +25,7 @@ import (
 	"github.com/google/uuid"
 
 	"openmash.org/mash"
+	"openmash.org/mash/internal/api"
 	"openmash.org/mash/internal/store"
 )
 
@@ -176,7 +177,9 @@ func cmdBenchIntake(ctx context.Context, args []string, getenv func(string) stri
 			return err
 		}
 		rows[i] = gen.row(c)
-		contacts[i] = c.domain()
+		if contacts[i], err = c.Contact(); err != nil {
+			return err
+		}
 	}
 
 	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{
@@ -391,19 +394,6 @@ func redactURL(s string) string {
 	return s
 }
 
-// benchContact is the API's request body (internal/api contactIn).
-type benchContact struct {
-	ReceivedAt    string         `json:"received_at"`
-	Channel       string         `json:"channel"`
-	Cohort        mash.Cohort    `json:"cohort"`
-	Referrer      mash.Referrer  `json:"referrer"`
-	Subjects      []mash.Subject `json:"subjects"`
-	Concerns      []string       `json:"concerns"`
-	Narrative     string         `json:"narrative"`
-	ImmediateRisk bool           `json:"immediate_risk"`
-	Consent       mash.Consent   `json:"consent"`
-}
-
 // benchGen makes varied, valid, fictional contacts, the same for a seed.
 type benchGen struct {
 	rng      *mrand.Rand
@@ -469,7 +459,7 @@ func (g *benchGen) nhsNumber() string {
 	}
 }
 
-func (g *benchGen) contact(i int) benchContact {
+func (g *benchGen) contact(i int) api.ContactIn {
 	family := g.pick(benchFamily)
 	t := benchTown[g.rng.IntN(len(benchTown))]
 	postcode := fmt.Sprintf("%s%d %d%c%c", t.area, 1+g.rng.IntN(20), g.rng.IntN(10), 'A'+rune(g.rng.IntN(26)), 'A'+rune(g.rng.IntN(26)))
@@ -492,7 +482,7 @@ func (g *benchGen) contact(i int) benchContact {
 		narrative.WriteString(g.pick(benchSays))
 	}
 	org := g.pick(benchOrgs)
-	return benchContact{
+	return api.ContactIn{
 		// Spread over the last week; never in the future.
 		ReceivedAt: g.now.Add(-time.Duration(g.rng.Int64N(int64(7 * 24 * time.Hour)))).Truncate(time.Second).Format(time.RFC3339),
 		Channel:    g.pick(benchChannels), Cohort: mash.CohortChild,
@@ -503,14 +493,6 @@ func (g *benchGen) contact(i int) benchContact {
 		Narrative: narrative.String(),
 		Consent:   mash.Consent{FamilyAware: true, Status: mash.ConsentGiven},
 	}
-}
-
-// domain is the contact as the API hands it to the store.
-func (c benchContact) domain() *mash.Contact {
-	at, _ := time.Parse(time.RFC3339, c.ReceivedAt)
-	return &mash.Contact{ReceivedAt: at, Channel: c.Channel, Cohort: c.Cohort, Referrer: c.Referrer,
-		Subjects: slices.Clone(c.Subjects), Concerns: slices.Clone(c.Concerns), Narrative: c.Narrative,
-		ImmediateRisk: c.ImmediateRisk, Consent: c.Consent}
 }
 
 func (g *benchGen) date(from, to int) string {
@@ -528,7 +510,7 @@ type rawContact struct {
 	subjectIDs, personIDs        [2]string
 }
 
-func (g *benchGen) row(c benchContact) rawContact {
+func (g *benchGen) row(c api.ContactIn) rawContact {
 	referrer, _ := json.Marshal(c.Referrer)
 	concerns, _ := json.Marshal(c.Concerns)
 	consent, _ := json.Marshal(c.Consent)

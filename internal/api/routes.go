@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,7 +34,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/policy", action: mash.ActionPolicyRead, summary: "The RAG policy and working calendar in force",
 			resp: mash.RAGPolicy{}, status: 200, handler: s.handlePolicy},
 		{method: "POST", path: "/contacts", action: mash.ActionContactCreate, summary: "Record a new contact (Idempotency-Key header supported)",
-			body: contactIn{}, resp: contactCreated{}, status: 201, handler: s.handleContactCreate},
+			body: ContactIn{}, resp: contactCreated{}, status: 201, handler: s.handleContactCreate},
 		{method: "GET", path: "/contacts", action: mash.ActionContactList, summary: "The contact queue: immediate risk first, then by deadline",
 			resp: []mash.ContactSummary{}, status: 200, handler: s.handleContactList,
 			query: []param{{"status", "filter by state"}, {"rag", "filter by RAG code"}, {"overdue", "true or false"}, {"limit", "at most 1000; default 100"}}},
@@ -119,9 +120,10 @@ func (s *Server) handlePolicy(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, p)
 }
 
-// contactIn is the body of POST /contacts. received_at is read as a string so
-// a bad time is reported against its field.
-type contactIn struct {
+// ContactIn is the body of POST /contacts: the wire form of a new contact,
+// for Go clients too. received_at is read as a string so a bad time is
+// reported against its field.
+type ContactIn struct {
 	ReceivedAt    string         `json:"received_at" format:"date-time"`
 	Channel       string         `json:"channel"`
 	Cohort        mash.Cohort    `json:"cohort"`
@@ -142,22 +144,32 @@ type contactCreated struct {
 	DueAt     *time.Time  `json:"due_at,omitempty"`
 }
 
+// Contact converts the body to the domain's contact, reporting a bad
+// received_at against its field.
+func (in ContactIn) Contact() (*mash.Contact, error) {
+	c := &mash.Contact{Channel: in.Channel, Cohort: in.Cohort, Referrer: in.Referrer, Subjects: slices.Clone(in.Subjects),
+		Concerns: slices.Clone(in.Concerns), Narrative: in.Narrative, ImmediateRisk: in.ImmediateRisk, Consent: in.Consent}
+	if in.ReceivedAt != "" {
+		t, err := time.Parse(time.RFC3339, in.ReceivedAt)
+		if err != nil {
+			return nil, &mash.Error{Kind: mash.KindInvalid, Msg: "the contact is not valid",
+				Fields: map[string]string{"received_at": "must be an RFC 3339 time, e.g. 2026-12-24T16:00:00Z"}}
+		}
+		c.ReceivedAt = t
+	}
+	return c, nil
+}
+
 func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) {
-	var in contactIn
+	var in ContactIn
 	if err := decode(w, r, &in); err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	c := &mash.Contact{Channel: in.Channel, Cohort: in.Cohort, Referrer: in.Referrer, Subjects: in.Subjects,
-		Concerns: in.Concerns, Narrative: in.Narrative, ImmediateRisk: in.ImmediateRisk, Consent: in.Consent}
-	if in.ReceivedAt != "" {
-		t, err := time.Parse(time.RFC3339, in.ReceivedAt)
-		if err != nil {
-			s.problem(w, r, &mash.Error{Kind: mash.KindInvalid, Msg: "the contact is not valid",
-				Fields: map[string]string{"received_at": "must be an RFC 3339 time, e.g. 2026-12-24T16:00:00Z"}})
-			return
-		}
-		c.ReceivedAt = t
+	c, err := in.Contact()
+	if err != nil {
+		s.problem(w, r, err)
+		return
 	}
 	created, err := s.hub.CreateContact(r.Context(), actor(r), c, r.Header.Get("Idempotency-Key"))
 	if err != nil {
@@ -227,8 +239,23 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, h)
 }
 
-// contactResult writes a changed contact, or the error.
-func (s *Server) contactResult(w http.ResponseWriter, r *http.Request, c *mash.Contact, err error) {
+// contactWrite handles a change to a contact: decode the body, take the
+// version the client last read (If-Match or the body's version field), apply
+// the change and answer with the contact at its new version.
+func contactWrite[T any](s *Server, w http.ResponseWriter, r *http.Request, bodyVersion func(*T) *int,
+	apply func(in *T, version int) (*mash.Contact, error)) {
+	var in T
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	v, err := version(r, *bodyVersion(&in))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	*bodyVersion(&in) = v
+	c, err := apply(&in, v)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -238,19 +265,39 @@ func (s *Server) contactResult(w http.ResponseWriter, r *http.Request, c *mash.C
 }
 
 func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request) {
-	var in mash.Screening
-	if err := decode(w, r, &in); err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	v, err := version(r, in.Version)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	in.Version = v
-	c, err := s.hub.Screen(r.Context(), actor(r), r.PathValue("id"), in)
-	s.contactResult(w, r, c, err)
+	contactWrite(s, w, r, func(in *mash.Screening) *int { return &in.Version }, func(in *mash.Screening, _ int) (*mash.Contact, error) {
+		return s.hub.Screen(r.Context(), actor(r), r.PathValue("id"), *in)
+	})
+}
+
+func (s *Server) handleRate(w http.ResponseWriter, r *http.Request) {
+	contactWrite(s, w, r, func(in *rateIn) *int { return &in.Version }, func(in *rateIn, v int) (*mash.Contact, error) {
+		return s.hub.Rate(r.Context(), actor(r), r.PathValue("id"), in.RAG, in.Reason, v)
+	})
+}
+
+func (s *Server) handleOverride(w http.ResponseWriter, r *http.Request) {
+	contactWrite(s, w, r, func(in *overrideIn) *int { return &in.Version }, func(in *overrideIn, v int) (*mash.Contact, error) {
+		return s.hub.OverrideConsent(r.Context(), actor(r), r.PathValue("id"), in.LawfulBasis, in.Reason, v)
+	})
+}
+
+func (s *Server) handleDecide(w http.ResponseWriter, r *http.Request) {
+	contactWrite(s, w, r, func(in *mash.Decision) *int { return &in.Version }, func(in *mash.Decision, _ int) (*mash.Contact, error) {
+		return s.hub.Decide(r.Context(), actor(r), r.PathValue("id"), in)
+	})
+}
+
+func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
+	contactWrite(s, w, r, func(in *feedbackIn) *int { return &in.Version }, func(in *feedbackIn, v int) (*mash.Contact, error) {
+		return s.hub.SendFeedback(r.Context(), actor(r), r.PathValue("id"), in.Text, v)
+	})
+}
+
+func (s *Server) handleClose(w http.ResponseWriter, r *http.Request) {
+	contactWrite(s, w, r, func(in *closeIn) *int { return &in.Version }, func(in *closeIn, v int) (*mash.Contact, error) {
+		return s.hub.CloseContact(r.Context(), actor(r), r.PathValue("id"), in.Reason, v)
+	})
 }
 
 type rateIn struct {
@@ -259,40 +306,10 @@ type rateIn struct {
 	Version int    `json:"version,omitempty"`
 }
 
-func (s *Server) handleRate(w http.ResponseWriter, r *http.Request) {
-	var in rateIn
-	if err := decode(w, r, &in); err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	v, err := version(r, in.Version)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	c, err := s.hub.Rate(r.Context(), actor(r), r.PathValue("id"), in.RAG, in.Reason, v)
-	s.contactResult(w, r, c, err)
-}
-
 type overrideIn struct {
 	LawfulBasis string `json:"lawful_basis"`
 	Reason      string `json:"reason"`
 	Version     int    `json:"version,omitempty"`
-}
-
-func (s *Server) handleOverride(w http.ResponseWriter, r *http.Request) {
-	var in overrideIn
-	if err := decode(w, r, &in); err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	v, err := version(r, in.Version)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	c, err := s.hub.OverrideConsent(r.Context(), actor(r), r.PathValue("id"), in.LawfulBasis, in.Reason, v)
-	s.contactResult(w, r, c, err)
 }
 
 type requestIn struct {
@@ -366,58 +383,12 @@ func (s *Server) handleReturn(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, req)
 }
 
-func (s *Server) handleDecide(w http.ResponseWriter, r *http.Request) {
-	var in mash.Decision
-	if err := decode(w, r, &in); err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	v, err := version(r, in.Version)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	in.Version = v
-	c, err := s.hub.Decide(r.Context(), actor(r), r.PathValue("id"), &in)
-	s.contactResult(w, r, c, err)
-}
-
 type feedbackIn struct {
 	Text    string `json:"text"`
 	Version int    `json:"version,omitempty"`
 }
 
-func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
-	var in feedbackIn
-	if err := decode(w, r, &in); err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	v, err := version(r, in.Version)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	c, err := s.hub.SendFeedback(r.Context(), actor(r), r.PathValue("id"), in.Text, v)
-	s.contactResult(w, r, c, err)
-}
-
 type closeIn struct {
 	Reason  string `json:"reason"`
 	Version int    `json:"version,omitempty"`
-}
-
-func (s *Server) handleClose(w http.ResponseWriter, r *http.Request) {
-	var in closeIn
-	if err := decode(w, r, &in); err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	v, err := version(r, in.Version)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	c, err := s.hub.CloseContact(r.Context(), actor(r), r.PathValue("id"), in.Reason, v)
-	s.contactResult(w, r, c, err)
 }
