@@ -25,9 +25,12 @@ type route struct {
 type param struct{ name, desc string }
 
 func (s *Server) routes() []route {
+	return slices.Concat(s.authRoutes(), s.caseRoutes(), s.accessRoutes())
+}
+
+// caseRoutes are the contact's journey: intake to closure.
+func (s *Server) caseRoutes() []route {
 	return []route{
-		{method: "POST", path: "/auth/token", summary: "Exchange an email and password for a bearer token",
-			body: tokenIn{}, resp: mash.Token{}, status: 200, handler: s.handleToken},
 		{method: "GET", path: "/openapi.json", summary: "This document", resp: map[string]any{}, status: 200, handler: s.handleOpenAPI},
 		{method: "GET", path: "/agencies", action: mash.ActionAgencyRead, summary: "List partner agencies",
 			resp: []mash.Agency{}, status: 200, handler: s.handleAgencies},
@@ -62,41 +65,6 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/requests/{id}/return", action: mash.ActionReturnSubmit, summary: "Answer an information request (researcher of the agency asked)",
 			body: mash.AgencyReturn{}, resp: mash.InfoRequest{}, status: 200, handler: s.handleReturn},
 	}
-}
-
-type tokenIn struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-}
-
-func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	var in tokenIn
-	if err := decode(w, r, &in); err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	fe := mash.FieldErrors{}
-	if in.Email == "" {
-		fe.Add("email", "is required")
-	}
-	if in.Password == "" {
-		fe.Add("password", "is required")
-	}
-	if err := fe.Err("email and password are required"); err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	u, err := s.hub.Authenticate(r.Context(), in.Email, in.Password)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	tok, err := s.hub.IssueToken(r.Context(), u.ID, s.tokenTTL)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	s.json(w, http.StatusOK, tok)
 }
 
 func (s *Server) handleAgencies(w http.ResponseWriter, r *http.Request) {
