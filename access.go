@@ -1,5 +1,7 @@
 package mash
 
+import "time"
+
 // Action is something an actor may do.
 type Action string
 
@@ -22,6 +24,9 @@ const (
 	ActionAgencyManage    Action = "agency:manage"
 	ActionUserManage      Action = "user:manage"
 	ActionPolicyRead      Action = "policy:read"
+	ActionBreakGlass      Action = "contact:break_glass" // open a contact outside one's scope, with a reason
+	ActionItemRelease     Action = "item:release"        // the owning agency releases a mash_only item
+	ActionAuditRead       Action = "audit:read"
 )
 
 // permissions is the role table: which role may attempt which action. What a
@@ -34,15 +39,83 @@ var permissions = map[Role][]Action{
 	RoleManager: {ActionContactCreate, ActionContactRead, ActionContactList, ActionContactScreen,
 		ActionContactRate, ActionConsentOverride, ActionRequestCreate, ActionRequestRead, ActionDecide,
 		ActionFeedbackSend, ActionContactClose, ActionHistoryRead, ActionAgencyRead, ActionPolicyRead},
-	RoleResearcher: {ActionRequestRead, ActionReturnSubmit, ActionContactRead, ActionAgencyRead},
-	RoleAuditor:    {ActionAgencyRead, ActionPolicyRead},
+	RoleResearcher: {ActionRequestRead, ActionReturnSubmit, ActionContactRead, ActionAgencyRead, ActionBreakGlass, ActionItemRelease},
+	RoleReceiver:   {ActionContactRead, ActionContactList, ActionAgencyRead, ActionBreakGlass},
+	RoleAuditor:    {ActionAgencyRead, ActionPolicyRead, ActionAuditRead, ActionBreakGlass, ActionContactRead, ActionHistoryRead},
 	RoleAnalyst:    {ActionAgencyRead, ActionPolicyRead},
 	RoleAdmin:      {ActionAgencyRead, ActionAgencyManage, ActionUserManage, ActionPolicyRead},
 }
 
-// Can reports whether the actor's role allows the action at all.
-func Can(a Actor, action Action) bool { return oneOf(action, permissions[a.Role]) }
+// Resource is what an action is taken on. The zero value stands for "some
+// resource of this kind": the route-level check of the role alone. Contact,
+// when set, carries the facts that tie the actor to one contact.
+type Resource struct {
+	Contact *Relation
+}
+
+// Can reports whether the actor may take the action on the resource: the role
+// must allow the action, and for a contact the actor must have a legitimate
+// relationship to it (see ContactAccess). Every store query applies the same
+// scope in SQL as well, so a handler that forgets this check still returns
+// nothing it should not.
+func Can(a Actor, action Action, res Resource) bool {
+	if !oneOf(action, permissions[a.Role]) {
+		return false
+	}
+	if res.Contact != nil {
+		return ContactAccess(a, *res.Contact).Allowed
+	}
+	return true
+}
 
 // HubWide reports whether the actor works on the hub's whole queue (the
 // social-care side of the hub), rather than on a scoped slice of it.
 func (a Actor) HubWide() bool { return a.Role == RoleScreener || a.Role == RoleManager }
+
+// Relation is what ties an actor to a contact: facts the store looks up.
+type Relation struct {
+	SubmittedBy       string   // the user who recorded the contact
+	RequestedAgencies []string // agencies asked for information about it
+	ReceivingAgencyID string   // the team the decision passed the case to
+	BreakGlass        string   // the reason of the actor's active break-glass grant, if any
+}
+
+// View is how much of a contact an actor sees.
+type View string
+
+// The views, from most to least.
+const (
+	ViewHub        View = "hub"        // everything, including mash_only items and protected third parties
+	ViewResearcher View = "researcher" // the contact, own agency's requests and items, the decision's outcomes
+	ViewReceiver   View = "receiver"   // items marked receiving_team or family (or released), the decision
+	ViewReferrer   View = "referrer"   // what they submitted, its status and the feedback sent to them
+)
+
+// Access is the policy's answer for one actor and one contact: whether they
+// may see it, how much, and why. Why is recorded with every read (DPA 2018
+// s.62 asks for the justification of each consultation).
+type Access struct {
+	Allowed bool
+	View    View
+	Why     string
+}
+
+// ContactAccess decides whether and how the actor may see a contact.
+func ContactAccess(a Actor, rel Relation) Access {
+	switch {
+	case a.HubWide():
+		return Access{true, ViewHub, "hub social care staff"}
+	case a.Role == RoleResearcher && oneOf(a.AgencyID, rel.RequestedAgencies):
+		return Access{true, ViewResearcher, "information request to the reader's agency"}
+	case a.Role == RoleReceiver && rel.ReceivingAgencyID != "" && a.AgencyID == rel.ReceivingAgencyID:
+		return Access{true, ViewReceiver, "case passed to the reader's team by the hub's decision"}
+	case a.Role == RoleReferrer && rel.SubmittedBy == a.UserID:
+		return Access{true, ViewReferrer, "referrer of this contact"}
+	case rel.BreakGlass != "" && oneOf(ActionBreakGlass, permissions[a.Role]):
+		return Access{true, ViewHub, "break-glass: " + rel.BreakGlass}
+	}
+	return Access{}
+}
+
+// BreakGlassFor is how long a break-glass grant lasts.
+const BreakGlassFor = 60 * time.Minute

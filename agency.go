@@ -63,10 +63,13 @@ const (
 	RoleAuditor    Role = "auditor"
 	RoleAnalyst    Role = "analyst"
 	RoleAdmin      Role = "admin"
+	// RoleReceiver is the assessment or early-help worker outside the hub who
+	// receives a decided case.
+	RoleReceiver Role = "receiving_practitioner"
 )
 
 // Roles lists every valid role.
-var Roles = []Role{RoleReferrer, RoleScreener, RoleResearcher, RoleManager, RoleAuditor, RoleAnalyst, RoleAdmin}
+var Roles = []Role{RoleReferrer, RoleScreener, RoleResearcher, RoleManager, RoleReceiver, RoleAuditor, RoleAnalyst, RoleAdmin}
 
 // User is a person who signs in to the hub. Each belongs to one agency.
 type User struct {

@@ -44,9 +44,12 @@ type Decision struct {
 	Outcomes       []Outcome    `json:"outcomes"`
 	Rationale      string       `json:"rationale"`
 	AgencyViews    []AgencyView `json:"agency_views"`
-	DecidedBy      string       `json:"decided_by"`
-	DecidedAt      time.Time    `json:"decided_at"`
-	Version        int          `json:"version,omitempty"` // the contact's version the decision was made against
+	// ReceivingAgencyID is the team the case is passed to (an assessment or
+	// early-help team); its receiving practitioners then see the contact.
+	ReceivingAgencyID string    `json:"receiving_agency_id,omitempty"`
+	DecidedBy         string    `json:"decided_by"`
+	DecidedAt         time.Time `json:"decided_at"`
+	Version           int       `json:"version,omitempty"` // the contact's version the decision was made against
 }
 
 // Validate checks a decision's fields; the contact's state is checked by Decide.

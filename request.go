@@ -157,6 +157,20 @@ type ReturnItem struct {
 	OccurredOn     string  `json:"occurred_on,omitempty"` // YYYY-MM-DD
 	OwningAgencyID string  `json:"owning_agency_id,omitempty"`
 	Marking        Marking `json:"marking"`
+	// ProtectedNames are people whose identity must not be disclosed (say, a
+	// neighbour who reported). They are withheld, with their names in the
+	// text, from everyone below the hub's own view.
+	ProtectedNames []string `json:"protected_names,omitempty"`
+	// Released is set when the owning agency has approved passing a
+	// mash_only item to the receiving team.
+	Released *Release `json:"released,omitempty"`
+}
+
+// Release records the owning agency's approval to pass a mash_only item on.
+type Release struct {
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
 }
 
 // Validate checks a return. The owning agency of every item defaults to the
@@ -212,6 +226,16 @@ func (r *AgencyReturn) Validate(agencyID string, now time.Time) error {
 		if it.OwningAgencyID == "" {
 			it.OwningAgencyID = agencyID
 		}
+		if len(it.ProtectedNames) > 20 {
+			fe.Add(at+".protected_names", "at most 20 names")
+		}
+		for j, n := range it.ProtectedNames {
+			if n = strings.TrimSpace(n); n == "" || len(n) > 200 {
+				fe.Add(fmt.Sprintf("%s.protected_names[%d]", at, j), "must be a name of 1 to 200 characters")
+			}
+			it.ProtectedNames[j] = strings.TrimSpace(n)
+		}
+		it.Released = nil
 	}
 	return fe.Err("the return is not valid")
 }

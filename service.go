@@ -89,6 +89,8 @@ type Token struct {
 // Writes to an existing record take the version the caller last read; a
 // stale version is a Conflict and changes nothing.
 type Hub interface {
+	Trust
+
 	// Set-up. Agencies and users are managed by admins (or the CLI, which acts
 	// as the system).
 	CreateAgency(ctx context.Context, by Actor, a *Agency) error
@@ -122,4 +124,40 @@ type Hub interface {
 	Decide(ctx context.Context, by Actor, contactID string, d *Decision) (*Contact, error)
 	SendFeedback(ctx context.Context, by Actor, contactID, text string, version int) (*Contact, error)
 	CloseContact(ctx context.Context, by Actor, contactID, reason string, version int) (*Contact, error)
+}
+
+// BreakGlass is a time-limited grant to open a contact outside one's normal
+// scope, with the reason given; the auditor reviews every one.
+type BreakGlass struct {
+	ID         string     `json:"id"`
+	UserID     string     `json:"user_id"`
+	UserName   string     `json:"user_name,omitempty"`
+	ContactID  string     `json:"contact_id"`
+	Reason     string     `json:"reason"`
+	At         time.Time  `json:"at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	ReviewedBy string     `json:"reviewed_by,omitempty"`
+	ReviewedAt *time.Time `json:"reviewed_at,omitempty"`
+	ReviewNote string     `json:"review_note,omitempty"`
+}
+
+// AuditFilter selects audit events for the auditor's views: who looked at a
+// contact or a person, and what a user has looked at.
+type AuditFilter struct {
+	EntityType string
+	EntityID   string
+	PersonID   string // events on any contact naming this person
+	ActorID    string
+	From, To   time.Time
+	Limit      int
+}
+
+// Trust is the part of the hub that makes access accountable: break-glass,
+// the owning agency's release of mash_only items, and the auditor's views.
+type Trust interface {
+	BreakGlass(ctx context.Context, by Actor, contactID, reason string) (*BreakGlass, error)
+	ListBreakGlass(ctx context.Context, by Actor, unreviewedOnly bool) ([]BreakGlass, error)
+	ReviewBreakGlass(ctx context.Context, by Actor, id, note string) (*BreakGlass, error)
+	ReleaseItem(ctx context.Context, by Actor, itemID, reason string) (*Release, error)
+	AuditEvents(ctx context.Context, by Actor, f AuditFilter) ([]AuditEvent, error)
 }

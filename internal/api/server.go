@@ -129,7 +129,7 @@ func (s *Server) authorize(action mash.Action, next http.Handler) http.Handler {
 			s.problem(w, r, err)
 			return
 		}
-		if !mash.Can(a, action) {
+		if !mash.Can(a, action, mash.Resource{}) {
 			s.problem(w, r, mash.Errorf(mash.KindForbidden, "your role (%s) may not do this (%s)", a.Role, action))
 			return
 		}

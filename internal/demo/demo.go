@@ -60,6 +60,7 @@ var agencyDefs = []agencyDef{
 	{"housing", "Northshire Council Housing Services", mash.AgencyHousing},
 	{"yjs", "Northshire Youth Justice Service", mash.AgencyYouthJustice},
 	{"haven", "Haven Northshire Domestic Abuse Service", mash.AgencyDomesticAbuseService},
+	{"earlyhelp", "Northshire Early Help and Assessment Teams", mash.AgencyOther},
 }
 
 type userDef struct {
@@ -82,6 +83,7 @@ var userDefs = []userDef{
 	{"researcher_housing", mash.RoleResearcher, "housing", "researcher@housing.northshire.example", "Aisha Bello"},
 	{"teacher", mash.RoleReferrer, "education", "teacher@education.northshire.example", "Hannah Whitfield"},
 	{"officer", mash.RoleReferrer, "police", "officer@police.northshire.example", "PC Lewis Grant"},
+	{"receiver", mash.RoleReceiver, "earlyhelp", "worker@earlyhelp.northshire.example", "Beth Carrow"},
 	{"auditor", mash.RoleAuditor, "hub", "auditor@hub.northshire.example", "Graham Lowe"},
 	{"analyst", mash.RoleAnalyst, "hub", "analyst@hub.northshire.example", "Meera Shah"},
 	{"admin", mash.RoleAdmin, "hub", "admin@hub.northshire.example", "Chris Dunmore"},

@@ -410,6 +410,13 @@ func (g *gen) decide(p *plan, vars map[string]string) {
 	}
 	var checks []string
 	d := &mash.Decision{ThresholdLevel: level, Outcomes: p.outcomes}
+	// Children's cases that go on to early help or an assessment are passed
+	// to the early help and assessment teams, whose workers then see them.
+	for _, o := range p.outcomes {
+		if o == mash.OutcomeEarlyHelp || o == mash.OutcomeCINAssessmentS17 || o == mash.OutcomeStrategyDiscussionS47 {
+			d.ReceivingAgencyID = g.agencies["earlyhelp"].ID
+		}
+	}
 	dissent := false
 	for _, q := range p.requests {
 		checks = append(checks, fmt.Sprintf("%s %s", strings.ToUpper(q.agency[:1])+q.agency[1:], checkSaid[q.ret.Outcome]))

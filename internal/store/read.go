@@ -7,71 +7,113 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"openmash.org/mash"
 )
 
-// contactScope returns the condition that limits contacts to those the actor
-// may see: the hub's staff see all; a referrer sees what they submitted; a
-// researcher sees contacts their agency has been asked about. Others see none.
-func contactScope(by mash.Actor, args *[]any) string {
-	switch {
-	case by.HubWide():
-		return "1=1"
-	case by.Role == mash.RoleReferrer:
-		*args = append(*args, by.UserID)
-		return fmt.Sprintf("c.created_by = $%d", len(*args))
-	case by.Role == mash.RoleResearcher:
-		*args = append(*args, by.AgencyID)
-		return fmt.Sprintf("EXISTS (SELECT 1 FROM info_requests q WHERE q.contact_id = c.id AND q.agency_id = $%d)", len(*args))
+// contactScope returns the SQL condition that limits contacts to those the
+// actor may see. It mirrors mash.ContactAccess, so a query that forgets the
+// policy still returns nothing it should not (defence in depth).
+func contactScope(by mash.Actor, now time.Time, args *[]any) string {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return fmt.Sprintf("$%d", len(*args))
 	}
-	return "1=0"
+	if by.HubWide() {
+		return "1=1"
+	}
+	var or []string
+	switch by.Role {
+	case mash.RoleReferrer:
+		or = append(or, "c.created_by = "+arg(by.UserID))
+	case mash.RoleResearcher:
+		or = append(or, "EXISTS (SELECT 1 FROM info_requests q WHERE q.contact_id = c.id AND q.agency_id = "+arg(by.AgencyID)+")")
+	case mash.RoleReceiver:
+		or = append(or, "EXISTS (SELECT 1 FROM decisions d WHERE d.contact_id = c.id AND d.receiving_agency_id = "+arg(by.AgencyID)+")")
+	}
+	if mash.Can(by, mash.ActionBreakGlass, mash.Resource{}) {
+		or = append(or, "EXISTS (SELECT 1 FROM break_glass g WHERE g.contact_id = c.id AND g.user_id = "+arg(by.UserID)+
+			" AND g.expires_at > "+arg(now)+")")
+	}
+	if len(or) == 0 {
+		return "1=0"
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
 }
 
-// visible loads a contact if the actor's scope includes it; otherwise it is
-// NotFound, so nobody learns that a contact they may not see exists.
-func visible(ctx context.Context, q querier, by mash.Actor, id string) (*mash.Contact, error) {
+// relation looks up what ties the actor to a contact.
+func relation(ctx context.Context, q querier, by mash.Actor, c *mash.Contact, now time.Time) (mash.Relation, error) {
+	rel := mash.Relation{SubmittedBy: c.CreatedBy}
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT agency_id FROM info_requests WHERE contact_id = $1`, c.ID)
+	if err != nil {
+		return rel, dbErr(err)
+	}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			rows.Close()
+			return rel, dbErr(err)
+		}
+		rel.RequestedAgencies = append(rel.RequestedAgencies, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return rel, dbErr(err)
+	}
+	err = q.QueryRowContext(ctx, `SELECT receiving_agency_id FROM decisions WHERE contact_id = $1`, c.ID).Scan(&rel.ReceivingAgencyID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return rel, dbErr(err)
+	}
+	err = q.QueryRowContext(ctx, `SELECT reason FROM break_glass WHERE contact_id = $1 AND user_id = $2 AND expires_at > $3
+		ORDER BY expires_at DESC LIMIT 1`, c.ID, by.UserID, now).Scan(&rel.BreakGlass)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return rel, dbErr(err)
+	}
+	return rel, nil
+}
+
+// visible loads a contact if the actor may see it, with the policy's answer.
+// A contact outside the actor's scope is NotFound, exactly as one that does
+// not exist, so guessing ids reveals nothing.
+func visible(ctx context.Context, q querier, by mash.Actor, id string, now time.Time) (*mash.Contact, mash.Access, error) {
 	args := []any{id}
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM contacts c WHERE c.id = $1 AND `+contactScope(by, &args), args...).Scan(&one)
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM contacts c WHERE c.id = $1 AND `+contactScope(by, now, &args), args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errNoContact
+		return nil, mash.Access{}, errNoContact
 	}
 	if err != nil {
-		return nil, dbErr(err)
+		return nil, mash.Access{}, dbErr(err)
 	}
-	return loadContact(ctx, q, id)
+	c, err := loadContact(ctx, q, id)
+	if err != nil {
+		return nil, mash.Access{}, err
+	}
+	rel, err := relation(ctx, q, by, c, now)
+	if err != nil {
+		return nil, mash.Access{}, err
+	}
+	acc := mash.ContactAccess(by, rel)
+	if !acc.Allowed || !mash.Can(by, mash.ActionContactRead, mash.Resource{Contact: &rel}) {
+		return nil, mash.Access{}, errNoContact
+	}
+	return c, acc, nil
 }
 
-// GetContact returns a contact with what the actor may see of its requests,
-// decision and feedback, and audits the read.
+// GetContact returns a contact cut down to what the actor's view may show,
+// and audits the read with the relationship that allowed it.
 func (db *DB) GetContact(ctx context.Context, by mash.Actor, id string) (d *mash.ContactDetail, err error) {
 	defer mash.Wrap(&err, "store.GetContact")
 	now := db.Now().UTC()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		c, err := visible(ctx, tx, by, id)
+		c, acc, err := visible(ctx, tx, by, id, now)
 		if err != nil {
 			return err
 		}
-		d = &mash.ContactDetail{Contact: *c, Overdue: c.Overdue(now), Requests: []mash.InfoRequest{}}
-		if by.HubWide() || by.Role == mash.RoleResearcher {
-			args := []any{c.ID}
-			rows, err := tx.QueryContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.contact_id = $1 AND `+
-				requestScope(by, &args)+` ORDER BY r.requested_at, r.id`, args...)
-			if err != nil {
-				return dbErr(err)
-			}
-			if d.Requests, err = scanRequests(rows, now); err != nil {
-				return err
-			}
-			for i := range d.Requests {
-				if err := loadReturn(ctx, tx, &d.Requests[i]); err != nil {
-					return err
-				}
-			}
-			if d.Requests == nil {
-				d.Requests = []mash.InfoRequest{}
-			}
+		d = &mash.ContactDetail{Contact: *c, Overdue: c.Overdue(now)}
+		if d.Requests, err = contactRequests(ctx, tx, c.ID, now); err != nil {
+			return err
 		}
 		if d.Decision, err = loadDecision(ctx, tx, c.ID); err != nil {
 			return err
@@ -79,23 +121,40 @@ func (db *DB) GetContact(ctx context.Context, by mash.Actor, id string) (d *mash
 		if d.Feedback, err = loadFeedback(ctx, tx, c.ID); err != nil {
 			return err
 		}
-		if by.Role == mash.RoleReferrer && d.Decision != nil {
-			// A referrer learns the outcome through the feedback text, not the
-			// rationale or the agencies' views.
-			d.Decision = &mash.Decision{ID: d.Decision.ID, ContactID: c.ID, Outcomes: d.Decision.Outcomes, DecidedAt: d.Decision.DecidedAt,
-				AgencyViews: []mash.AgencyView{}}
-		}
-		return db.audit(ctx, tx, by, "contact.read", "contact", c.ID, "")
+		d.Redact(acc.View, by)
+		return db.audit(ctx, tx, by, "contact.read", "contact", c.ID, acc.Why)
 	})
 	return d, err
+}
+
+// contactRequests loads all of a contact's requests with their returns; the
+// caller redacts them for the reader's view.
+func contactRequests(ctx context.Context, q querier, contactID string, now time.Time) ([]mash.InfoRequest, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.contact_id = $1 ORDER BY r.requested_at, r.id`, contactID)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	reqs, err := scanRequests(rows, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range reqs {
+		if err := loadReturn(ctx, q, &reqs[i]); err != nil {
+			return nil, err
+		}
+	}
+	if reqs == nil {
+		reqs = []mash.InfoRequest{}
+	}
+	return reqs, nil
 }
 
 func loadDecision(ctx context.Context, q querier, contactID string) (*mash.Decision, error) {
 	var d mash.Decision
 	var outcomes, views string
-	err := q.QueryRowContext(ctx, `SELECT id, contact_id, threshold_level, outcomes, rationale, agency_views, decided_by, decided_at
+	err := q.QueryRowContext(ctx, `SELECT id, contact_id, threshold_level, outcomes, rationale, agency_views, decided_by, decided_at, receiving_agency_id
 		FROM decisions WHERE contact_id = $1`, contactID).Scan(&d.ID, &d.ContactID, &d.ThresholdLevel, &outcomes, &d.Rationale,
-		&views, &d.DecidedBy, &d.DecidedAt)
+		&views, &d.DecidedBy, &d.DecidedAt, &d.ReceivingAgencyID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -131,7 +190,7 @@ func (db *DB) ListContacts(ctx context.Context, by mash.Actor, f mash.ContactFil
 	now := db.Now().UTC()
 	fe := mash.FieldErrors{}
 	var args []any
-	where := []string{contactScope(by, &args)}
+	where := []string{contactScope(by, now, &args)}
 	if f.Status != "" {
 		if !mash.StatusValid(f.Status) {
 			fe.Add("status", "unknown status")
@@ -161,6 +220,10 @@ func (db *DB) ListContacts(ctx context.Context, by mash.Actor, f mash.ContactFil
 	if err := fe.Err("the filter is not valid"); err != nil {
 		return nil, err
 	}
+	if !by.HubWide() && (f.RAG != "" || f.Overdue != nil) {
+		// Filtering on them would reveal them.
+		return nil, mash.Errorf(mash.KindForbidden, "only the hub's staff may filter by rating or deadline")
+	}
 	q := `SELECT c.id, c.reference, c.status, c.cohort, c.rag, c.immediate_risk, c.received_at, c.due_at, c.version,
 		COALESCE((SELECT s.given_name || ' ' || s.family_name FROM contact_subjects s WHERE s.contact_id = c.id AND s.role = 'subject' ORDER BY s.ord LIMIT 1), '')
 		FROM contacts c WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(`
@@ -180,6 +243,10 @@ func (db *DB) ListContacts(ctx context.Context, by mash.Actor, f mash.ContactFil
 			}
 			s.ReceivedAt, s.DueAt = s.ReceivedAt.UTC(), ptrTime(due)
 			s.Overdue = (&mash.Contact{Status: s.Status, DueAt: s.DueAt}).Overdue(now)
+			if !by.HubWide() {
+				// The hub's rating and clock are its own working data.
+				s.RAG, s.DueAt, s.Overdue = "", nil, false
+			}
 			out = append(out, s)
 		}
 		if err := rows.Err(); err != nil {
@@ -197,14 +264,14 @@ func (db *DB) ListContacts(ctx context.Context, by mash.Actor, f mash.ContactFil
 // a contact, in order. Only the hub's own staff see the full history.
 func (db *DB) History(ctx context.Context, by mash.Actor, id string) (h *mash.History, err error) {
 	defer mash.Wrap(&err, "store.History")
-	if !by.HubWide() {
-		return nil, mash.Errorf(mash.KindForbidden, "your role cannot read a contact's history")
-	}
 	now := db.Now().UTC()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		c, err := visible(ctx, tx, by, id)
+		c, acc, err := visible(ctx, tx, by, id, now)
 		if err != nil {
 			return err
+		}
+		if acc.View != mash.ViewHub {
+			return mash.Errorf(mash.KindForbidden, "only the hub's own staff (or a break-glass grant) may read a contact's full history")
 		}
 		h = &mash.History{ContactID: c.ID, Transitions: []mash.Transition{}, Ratings: []mash.RAGChange{}}
 		rows, err := tx.QueryContext(ctx, `SELECT t.from_status, t.to_status, t.by_user, COALESCE(u.name, t.by_user), t.at, t.reason
@@ -237,21 +304,8 @@ func (db *DB) History(ctx context.Context, by mash.Actor, id string) (h *mash.Hi
 			h.Ratings = append(h.Ratings, r)
 		}
 		rows.Close()
-		args := []any{c.ID}
-		rows, err = tx.QueryContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.contact_id = $1 ORDER BY r.requested_at, r.id`, args...)
-		if err != nil {
-			return dbErr(err)
-		}
-		if h.Requests, err = scanRequests(rows, now); err != nil {
+		if h.Requests, err = contactRequests(ctx, tx, c.ID, now); err != nil {
 			return err
-		}
-		if h.Requests == nil {
-			h.Requests = []mash.InfoRequest{}
-		}
-		for i := range h.Requests {
-			if err := loadReturn(ctx, tx, &h.Requests[i]); err != nil {
-				return err
-			}
 		}
 		if h.Decision, err = loadDecision(ctx, tx, c.ID); err != nil {
 			return err
@@ -259,7 +313,7 @@ func (db *DB) History(ctx context.Context, by mash.Actor, id string) (h *mash.Hi
 		if h.Feedback, err = loadFeedback(ctx, tx, c.ID); err != nil {
 			return err
 		}
-		return db.audit(ctx, tx, by, "contact.history", "contact", c.ID, "")
+		return db.audit(ctx, tx, by, "contact.history", "contact", c.ID, acc.Why)
 	})
 	return h, err
 }

@@ -109,6 +109,9 @@ func (db *DB) ListRequests(ctx context.Context, by mash.Actor, f mash.RequestFil
 				return err
 			}
 		}
+		if !by.HubWide() {
+			out = mash.RedactRequests(mash.ViewResearcher, by, out)
+		}
 		return db.audit(ctx, tx, by, "request.list", "info_request", "", fmt.Sprintf("%d requests", len(out)))
 	})
 	return out, err
@@ -153,16 +156,27 @@ func loadReturn(ctx context.Context, q querier, r *mash.InfoRequest) error {
 		return dbErr(err)
 	}
 	ret.ReturnedAt = ret.ReturnedAt.UTC()
-	rows, err := q.QueryContext(ctx, `SELECT id, summary, detail, occurred_on, owning_agency_id, marking
-		FROM return_items WHERE return_id = $1 ORDER BY ord`, ret.ID)
+	rows, err := q.QueryContext(ctx, `SELECT i.id, i.summary, i.detail, i.occurred_on, i.owning_agency_id, i.marking, i.protected_names,
+		r.approved_by, r.at, r.reason
+		FROM return_items i LEFT JOIN item_releases r ON r.item_id = i.id WHERE i.return_id = $1 ORDER BY i.ord`, ret.ID)
 	if err != nil {
 		return dbErr(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var it mash.ReturnItem
-		if err := rows.Scan(&it.ID, &it.Summary, &it.Detail, &it.OccurredOn, &it.OwningAgencyID, &it.Marking); err != nil {
+		var names string
+		var relBy, relReason sql.NullString
+		var relAt sql.NullTime
+		if err := rows.Scan(&it.ID, &it.Summary, &it.Detail, &it.OccurredOn, &it.OwningAgencyID, &it.Marking, &names,
+			&relBy, &relAt, &relReason); err != nil {
 			return dbErr(err)
+		}
+		if err := json.Unmarshal([]byte(names), &it.ProtectedNames); err != nil {
+			return dbErr(err)
+		}
+		if relBy.Valid {
+			it.Released = &mash.Release{By: relBy.String, At: relAt.Time.UTC(), Reason: relReason.String}
 		}
 		ret.Items = append(ret.Items, it)
 	}
@@ -219,8 +233,9 @@ func (db *DB) SubmitReturn(ctx context.Context, by mash.Actor, requestID string,
 		for i := range ret.Items {
 			it := &ret.Items[i]
 			it.ID = newID()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO return_items (id, return_id, ord, summary, detail, occurred_on, owning_agency_id, marking)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, it.ID, ret.ID, i, it.Summary, it.Detail, it.OccurredOn, it.OwningAgencyID, string(it.Marking)); err != nil {
+			names, _ := json.Marshal(append([]string{}, it.ProtectedNames...))
+			if _, err := tx.ExecContext(ctx, `INSERT INTO return_items (id, return_id, ord, summary, detail, occurred_on, owning_agency_id, marking, protected_names)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, it.ID, ret.ID, i, it.Summary, it.Detail, it.OccurredOn, it.OwningAgencyID, string(it.Marking), string(names)); err != nil {
 				if strings.Contains(err.Error(), "FOREIGN KEY") || strings.Contains(err.Error(), "23503") {
 					return &mash.Error{Kind: mash.KindInvalid, Msg: "the return is not valid",
 						Fields: map[string]string{fmt.Sprintf("items[%d].owning_agency_id", i): "no such agency"}}
@@ -229,7 +244,13 @@ func (db *DB) SubmitReturn(ctx context.Context, by mash.Actor, requestID string,
 			}
 		}
 		r.Status, r.Version, r.Return = mash.RequestReturned, version+1, ret
-		return db.audit(ctx, tx, by, "request.return", "info_request", r.ID, string(ret.Outcome))
+		if err := db.audit(ctx, tx, by, "request.return", "info_request", r.ID, string(ret.Outcome)); err != nil {
+			return err
+		}
+		// Items may name another agency as owner; the answer shows only what
+		// the researcher's own view may.
+		r = &mash.RedactRequests(mash.ViewResearcher, by, []mash.InfoRequest{*r})[0]
+		return nil
 	})
 	return r, err
 }
@@ -247,6 +268,16 @@ func (db *DB) Decide(ctx context.Context, by mash.Actor, contactID string, d *ma
 	return db.mutateContact(ctx, by, contactID, d.Version, func(tx *sql.Tx, c *mash.Contact) (string, string, error) {
 		if err := d.Validate(c.Cohort); err != nil {
 			return "", "", err
+		}
+		if d.ReceivingAgencyID != "" {
+			var one int
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM agencies WHERE id = $1`, d.ReceivingAgencyID).Scan(&one); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return "", "", &mash.Error{Kind: mash.KindInvalid, Msg: "the decision is not valid",
+						Fields: map[string]string{"receiving_agency_id": "no such agency"}}
+				}
+				return "", "", dbErr(err)
+			}
 		}
 		for i, v := range d.AgencyViews {
 			var one int
@@ -271,8 +302,8 @@ func (db *DB) Decide(ctx context.Context, by mash.Actor, contactID string, d *ma
 		}
 		outcomes, _ := json.Marshal(d.Outcomes)
 		views, _ := json.Marshal(d.AgencyViews)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO decisions (id, contact_id, threshold_level, outcomes, rationale, agency_views, decided_by, decided_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, d.ID, c.ID, d.ThresholdLevel, string(outcomes), d.Rationale, string(views), by.UserID, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO decisions (id, contact_id, threshold_level, outcomes, rationale, agency_views, decided_by, decided_at, receiving_agency_id)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, d.ID, c.ID, d.ThresholdLevel, string(outcomes), d.Rationale, string(views), by.UserID, now, d.ReceivingAgencyID); err != nil {
 			return "", "", dbErr(err)
 		}
 		due := policy.Calendar.AddWorkingDays(now, 1).UTC()

@@ -13,6 +13,7 @@ import (
 // police, health and education, and one user per role.
 type Fixture struct {
 	Hub, Police, Health, Education mash.Agency
+	EarlyHelp                      mash.Agency // a receiving team outside the hub
 	Users                          map[mash.Role]mash.User
 	// Researchers by agency kind: police and health each have one.
 	PoliceResearcher, HealthResearcher mash.User
@@ -40,6 +41,7 @@ func Partnership(t testing.TB, db *store.DB) *Fixture {
 		{Name: "Northshire Police", Kind: mash.AgencyPolice},
 		{Name: "Northshire Community Health", Kind: mash.AgencyHealth},
 		{Name: "Northshire Schools", Kind: mash.AgencyEducation},
+		{Name: "Northshire Early Help", Kind: mash.AgencyOther},
 	} {
 		if err := db.CreateAgency(ctx, store.System, a); err != nil {
 			t.Fatalf("create agency: %v", err)
@@ -59,6 +61,8 @@ func Partnership(t testing.TB, db *store.DB) *Fixture {
 			f.Health = a
 		case mash.AgencyEducation:
 			f.Education = a
+		case mash.AgencyOther:
+			f.EarlyHelp = a
 		}
 	}
 	add := func(email, name, agency string, role mash.Role) mash.User {
@@ -74,6 +78,7 @@ func Partnership(t testing.TB, db *store.DB) *Fixture {
 	f.PoliceResearcher = add("police@police.example", "Test Police Researcher", f.Police.ID, mash.RoleResearcher)
 	f.HealthResearcher = add("health@health.example", "Test Health Researcher", f.Health.ID, mash.RoleResearcher)
 	f.Users[mash.RoleResearcher] = f.PoliceResearcher
+	f.Users[mash.RoleReceiver] = add("worker@earlyhelp.example", "Test Early Help Worker", f.EarlyHelp.ID, mash.RoleReceiver)
 	f.Users[mash.RoleAuditor] = add("auditor@hub.example", "Test Auditor", f.Hub.ID, mash.RoleAuditor)
 	f.Users[mash.RoleAnalyst] = add("analyst@hub.example", "Test Analyst", f.Hub.ID, mash.RoleAnalyst)
 	f.Users[mash.RoleAdmin] = add("admin@hub.example", "Test Admin", f.Hub.ID, mash.RoleAdmin)
