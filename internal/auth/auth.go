@@ -1,5 +1,6 @@
 // Package auth holds credential primitives: argon2id password hashes in PHC
-// form, and random bearer tokens stored only as their SHA-256.
+// form, TOTP one-time codes (RFC 6238), and random bearer tokens stored only
+// as their SHA-256.
 package auth
 
 import (
@@ -47,27 +48,42 @@ var ErrMismatch = errors.New("password does not match")
 
 // CheckPassword compares password with a PHC hash in constant time.
 func CheckPassword(hash, password string) error {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return errors.New("auth: unknown password hash format")
-	}
-	var p Params
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
-		return fmt.Errorf("auth: bad hash parameters: %w", err)
-	}
-	salt, err := b64.DecodeString(parts[4])
+	p, salt, want, err := parseHash(hash)
 	if err != nil {
-		return fmt.Errorf("auth: bad salt: %w", err)
-	}
-	want, err := b64.DecodeString(parts[5])
-	if err != nil {
-		return fmt.Errorf("auth: bad key: %w", err)
+		return err
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return ErrMismatch
 	}
 	return nil
+}
+
+// NeedsRehash reports whether hash was made with weaker parameters than p (or
+// is unreadable), so a sign-in that has the password can replace it.
+func NeedsRehash(hash string, p Params) bool {
+	h, _, _, err := parseHash(hash)
+	return err != nil || h.Memory < p.Memory || h.Time < p.Time || h.Threads < p.Threads
+}
+
+func parseHash(hash string) (p Params, salt, key []byte, err error) {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return p, nil, nil, errors.New("auth: unknown password hash format")
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+		return p, nil, nil, fmt.Errorf("auth: bad hash parameters: %w", err)
+	}
+	if p.Time < 1 || p.Threads < 1 {
+		return p, nil, nil, errors.New("auth: bad hash parameters") // argon2 panics on these
+	}
+	if salt, err = b64.DecodeString(parts[4]); err != nil {
+		return p, nil, nil, fmt.Errorf("auth: bad salt: %w", err)
+	}
+	if key, err = b64.DecodeString(parts[5]); err != nil {
+		return p, nil, nil, fmt.Errorf("auth: bad key: %w", err)
+	}
+	return p, salt, key, nil
 }
 
 // NewToken returns a random bearer token and the hash to store.
