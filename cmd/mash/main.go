@@ -56,6 +56,9 @@ commands:
   token create --email E [--ttl 720h]               print a new API token for a user
   policy show                       print the RAG policy and working calendar (JSON)
   policy set [--file F]             replace the policy with edited JSON (stdin by default)
+  sar export --person ID [--out F]  everything held about a person, flagged for review (subject access)
+  retention run [--apply] [--policy F]             list (or anonymise) closed contacts past retention
+  retention hold|release --contact REF --reason R  place or lift a legal hold
   bench intake [--contacts N] [--concurrency C]     measure intake over HTTP and the raw store
 
 environment:
@@ -96,6 +99,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdPolicyShow(ctx, getenv, stdout)
 	case cmd == "policy" && sub == "set":
 		return cmdPolicySet(ctx, rest[1:], getenv, stdin, stdout, stderr)
+	case cmd == "sar" && sub == "export":
+		return cmdSARExport(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "retention" && (sub == "run" || sub == "hold" || sub == "release"):
+		return cmdRetention(ctx, sub, rest[1:], getenv, stdout, stderr)
 	case cmd == "bench" && sub == "intake":
 		return cmdBenchIntake(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
