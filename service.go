@@ -99,11 +99,15 @@ type Hub interface {
 	CreateUser(ctx context.Context, by Actor, u *User, password string) error
 	Policy(ctx context.Context) (RAGPolicy, error)
 
-	// Authentication. Authenticate checks a password and returns the user;
-	// IssueToken creates a bearer token; ActorForToken resolves one.
-	Authenticate(ctx context.Context, email, password string) (*User, error)
+	// Authentication. SignIn checks an email, password and one-time code
+	// (with lockout) and issues a bearer token; from gives the request id and
+	// client address for the audit log. IssueToken issues one without
+	// credentials (for the server's command line); ActorForToken resolves a
+	// token, refusing those of disabled users; RevokeToken ends one.
+	SignIn(ctx context.Context, from Actor, email, password, code string, ttl time.Duration) (Token, error)
 	IssueToken(ctx context.Context, userID string, ttl time.Duration) (Token, error)
 	ActorForToken(ctx context.Context, token string) (Actor, error)
+	RevokeToken(ctx context.Context, from Actor, token string) error
 
 	// Contacts. CreateContact with a non-empty idempotency key returns the
 	// contact first created with that key (and created=false) on a retry.

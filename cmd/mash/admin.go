@@ -73,7 +73,7 @@ func cmdUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 		return userError(err)
 	}
 	fmt.Fprintf(stdout, "user %s added: %s (%s, %s)\n", u.ID, u.Email, u.Role, a.Name)
-	return nil
+	return enrolTOTP(ctx, db, &u, false, "", stdout)
 }
 
 func cmdTokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"openmash.org/mash"
+	"openmash.org/mash/internal/auth"
 	"openmash.org/mash/internal/store/storetest"
 )
 
@@ -61,7 +62,7 @@ func TestBrowserUsesAPI(t *testing.T) {
 
 	script := `(async () => {
 	  const tok = await (await fetch("/api/v1/auth/token", {method: "POST", headers: {"Content-Type": "application/json"},
-	    body: JSON.stringify({email: "screener@hub.example", password: "` + f.Password + `"})})).json();
+	    body: JSON.stringify({email: "screener@hub.example", password: "` + f.Password + `", totp: "` + storetest.Code(auth.TOTPStep(time.Now())) + `"})})).json();
 	  const h = {"Content-Type": "application/json", "Authorization": "Bearer " + tok.token};
 	  const created = await (await fetch("/api/v1/contacts", {method: "POST", headers: h, body: JSON.stringify({
 	    received_at: new Date(Date.now() - 60000).toISOString(), channel: "online_form", cohort: "child",

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"openmash.org/mash/internal/auth"
 	"openmash.org/mash/internal/demo"
 )
 
@@ -22,7 +23,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	for _, suffix := range []string{"", "-wal", "-shm"} {
+	for _, suffix := range []string{"", "-wal", "-shm", "-audit.key", "-audit.pub"} {
 		if err := os.Remove(*path + suffix); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("remove old demo database: %w", err)
 		}
@@ -50,7 +51,15 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Role, l.Email, l.Password, l.Agency)
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "\nGet a token:  curl -s -X POST http://%s/api/v1/auth/token -H 'Content-Type: application/json' -d '{\"email\":\"%s\",\"password\":\"%s\"}'\n\n",
-		*addr, logins[0].Email, logins[0].Password)
+	fmt.Fprintf(stdout, "\nEvery demo account's one-time codes come from the TOTP secret %s\n(add %s\nto an authenticator app, or run: go run ./cmd/mash totp code --secret %s).\n",
+		demo.TOTPSecret, auth.TOTPURI("OpenMASH demo", "every demo account", demo.TOTPSecret), demo.TOTPSecret)
+	fmt.Fprintf(stdout, "\nGet a token:  curl -s -X POST http://%s/api/v1/auth/token -H 'Content-Type: application/json' -d '{\"email\":\"%s\",\"password\":\"%s\",\"totp\":\"'$(go run ./cmd/mash totp code --secret %s)'\"}'\n\n",
+		*addr, logins[0].Email, logins[0].Password, demo.TOTPSecret)
+	// The demo's database is new each time, so its checkpoints are too.
+	cpDir := *path + "-audit-checkpoints"
+	if err := os.RemoveAll(cpDir); err != nil {
+		return err
+	}
+	go keepCheckpointing(ctx, db, cpDir, *path+"-audit.key", stderr)
 	return serve(ctx, db, *addr, stdout, stderr, nil)
 }

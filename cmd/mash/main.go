@@ -9,6 +9,10 @@
 //	mash policy show                  print the RAG policy and calendar
 //	mash policy set [--file F]        replace them (JSON, as policy show prints)
 //	mash bench intake                 measure intake throughput
+//	mash audit checkpoint             verify the audit log and sign a checkpoint
+//	mash audit verify [--key F.pub]   check the chain and every checkpoint
+//	mash sar export --person ID       subject access: everything held about a person
+//	mash retention run [--apply]      anonymise closed contacts past retention
 //
 // The database is MASH_DATABASE_URL: a postgres:// URL, or a SQLite file
 // (default data/mash.db).
@@ -53,16 +57,25 @@ commands:
   migrate                           bring the database schema up to date
   agency add --name N --kind K      add a partner agency
   user add --email E --name N --agency A --role R   add a user (password on stdin)
+  user totp --email E [--reset]     enrol a user for one-time codes (prints the secret once)
+  user disable|enable --email E     stop or restore a user's sign-in (disabling ends their tokens)
+  user reset-password --email E     set a new password (on stdin); one-time codes are kept
   token create --email E [--ttl 720h]               print a new API token for a user
+  token revoke --email E            end every token of a user
+  totp code [--secret S]            print the current one-time code for a secret (stdin by default)
   policy show                       print the RAG policy and working calendar (JSON)
   policy set [--file F]             replace the policy with edited JSON (stdin by default)
   sar export --person ID [--out F]  everything held about a person, flagged for review (subject access)
   retention run [--apply] [--policy F]             list (or anonymise) closed contacts past retention
   retention hold|release --contact REF --reason R  place or lift a legal hold
   bench intake [--contacts N] [--concurrency C]     measure intake over HTTP and the raw store
+  audit checkpoint [--checkpoint-dir D]             verify the audit log and sign a checkpoint of it
+  audit verify [--checkpoint-dir D] [--key F.pub]   check the audit chain and every checkpoint
 
 environment:
   MASH_DATABASE_URL   postgres://… or a SQLite file path (default data/mash.db)
+  MASH_AUDIT_CHECKPOINT_DIR   audit checkpoints (default data/audit-checkpoints)
+  MASH_AUDIT_KEY_FILE         checkpoint signing key, made on first use (default data/audit-signing.key; verifier beside it, .pub)
 `
 
 // run is the whole program, with its environment passed in so tests can run it.
@@ -95,6 +108,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdUserAdd(ctx, rest[1:], getenv, stdin, stdout, stderr)
 	case cmd == "token" && sub == "create":
 		return cmdTokenCreate(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "token" && sub == "revoke":
+		return cmdTokenRevoke(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "user" && sub == "totp":
+		return cmdUserTOTP(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "user" && sub == "disable":
+		return cmdUserDisable(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "user" && sub == "enable":
+		return cmdUserEnable(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "user" && sub == "reset-password":
+		return cmdUserResetPassword(ctx, rest[1:], getenv, stdin, stdout, stderr)
+	case cmd == "totp" && sub == "code":
+		return cmdTOTPCode(rest[1:], stdin, stdout, stderr)
 	case cmd == "policy" && sub == "show":
 		return cmdPolicyShow(ctx, getenv, stdout)
 	case cmd == "policy" && sub == "set":
@@ -105,6 +130,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdRetention(ctx, sub, rest[1:], getenv, stdout, stderr)
 	case cmd == "bench" && sub == "intake":
 		return cmdBenchIntake(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "audit":
+		return cmdAudit(ctx, rest, getenv, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

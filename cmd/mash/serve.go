@@ -25,6 +25,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
+	go keepCheckpointing(ctx, db, checkpointDir(getenv), auditKeyFile(getenv), stderr)
 	return serve(ctx, db, *addr, stdout, stderr, nil)
 }
 

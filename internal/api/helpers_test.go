@@ -17,6 +17,7 @@ import (
 
 	"openmash.org/mash"
 	"openmash.org/mash/internal/api"
+	"openmash.org/mash/internal/auth"
 	"openmash.org/mash/internal/store"
 	"openmash.org/mash/internal/store/storetest"
 )
@@ -49,6 +50,9 @@ type env struct {
 	tok   map[string]string
 	// spec, when set, checks every response against the OpenAPI document.
 	spec *spec
+
+	stepMu   sync.Mutex
+	lastStep map[string]int64 // the last TOTP step used, by email
 }
 
 type envConfig struct {
@@ -63,7 +67,7 @@ func newEnvWith(t *testing.T, db *store.DB, cfg envConfig) *env {
 	clk := &clock{t: base}
 	db.Now = clk.Now
 	f := storetest.Partnership(t, db)
-	e := &env{t: t, db: db, f: f, clk: clk, users: map[string]mash.User{}, tok: map[string]string{}}
+	e := &env{t: t, db: db, f: f, clk: clk, users: map[string]mash.User{}, tok: map[string]string{}, lastStep: map[string]int64{}}
 	for r, u := range f.Users {
 		e.users[string(r)] = u
 	}
@@ -74,6 +78,9 @@ func newEnvWith(t *testing.T, db *store.DB, cfg envConfig) *env {
 	} {
 		if err := db.CreateUser(context.Background(), store.System, &u, f.Password); err != nil {
 			t.Fatalf("create %s: %v", key, err)
+		}
+		if _, err := db.EnrolTOTP(context.Background(), store.System, u.ID, storetest.TOTPSecret, false, ""); err != nil {
+			t.Fatalf("enrol %s: %v", key, err)
 		}
 		e.users[key] = u
 	}
@@ -88,7 +95,7 @@ func newEnvWith(t *testing.T, db *store.DB, cfg envConfig) *env {
 	e.srv = httptest.NewServer(api.New(hub, slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	t.Cleanup(e.srv.Close)
 	for key, u := range e.users {
-		r := e.do("POST", "/auth/token", "", map[string]string{"email": u.Email, "password": f.Password})
+		r := e.do("POST", "/auth/token", "", e.signIn(u.Email, f.Password))
 		wantStatus(t, r, http.StatusOK)
 		var tok mash.Token
 		r.decode(t, &tok)
@@ -98,6 +105,30 @@ func newEnvWith(t *testing.T, db *store.DB, cfg envConfig) *env {
 		e.tok[key] = tok.Token
 	}
 	return e
+}
+
+// signIn is a POST /auth/token body for a fixture user, with a one-time code
+// not used before. Codes are single-use and accepted for the test clock's
+// step ±1, so a user can sign in three times per step; advance e.clk by
+// auth.TOTPPeriod for more.
+func (e *env) signIn(email, password string) map[string]string {
+	e.t.Helper()
+	return map[string]string{"email": email, "password": password, "totp": e.code(email)}
+}
+
+// code is the next unused one-time code for a fixture user.
+func (e *env) code(email string) string {
+	e.t.Helper()
+	e.stepMu.Lock()
+	defer e.stepMu.Unlock()
+	email = strings.ToLower(strings.TrimSpace(email))
+	cur := auth.TOTPStep(e.clk.Now())
+	step := max(cur-auth.TOTPSkew, e.lastStep[email]+1)
+	if step > cur+auth.TOTPSkew {
+		e.t.Fatalf("no unused one-time code left for %s at %s: advance e.clk", email, e.clk.Now())
+	}
+	e.lastStep[email] = step
+	return storetest.Code(step)
 }
 
 // resp is a response, read in full.

@@ -307,6 +307,7 @@ func roleFor(a mash.Action) string {
 // knownRoutes is every route the handlers serve, written out by hand.
 var knownRoutes = []string{
 	"POST /api/v1/auth/token",
+	"DELETE /api/v1/auth/token",
 	"GET /api/v1/openapi.json",
 	"GET /api/v1/agencies",
 	"GET /api/v1/policy",
@@ -400,7 +401,7 @@ func TestWrongMethod(t *testing.T) {
 			{"DELETE", "/contacts", "GET, POST"},
 			{"PUT", "/contacts/" + c.ID, "GET"},
 			{"GET", "/contacts/" + c.ID + "/screening", "POST"},
-			{"GET", "/auth/token", "POST"},
+			{"GET", "/auth/token", "DELETE, POST"},
 		} {
 			r := e.do(tc.method, tc.path, "screener", nil)
 			p := wantProblem(t, r, http.StatusMethodNotAllowed)
@@ -496,7 +497,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		for _, path := range []string{"/agencies", "/policy", "/requests", "/contacts?overdue=true"} {
 			wantStatus(t, e.do("GET", path, "manager", nil), 200)
 		}
-		wantStatus(t, e.do("POST", "/auth/token", "", map[string]string{"email": "manager@hub.example", "password": e.f.Password}), 200)
+		wantStatus(t, e.do("POST", "/auth/token", "", e.signIn("manager@hub.example", e.f.Password)), 200)
 		c := e.create("referrer", nil, "Idempotency-Key", "k1")
 		wantStatus(t, e.do("POST", "/contacts", "referrer", contactBody(base.Add(-time.Hour)), "Idempotency-Key", "k1"), 200)
 		wantStatus(t, e.do("GET", "/contacts/"+c.ID+"/history", "manager", nil), 200) // no requests yet

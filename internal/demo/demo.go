@@ -41,6 +41,11 @@ type Login struct {
 // Password is the one password of every demo account.
 const Password = "demo-password-2026"
 
+// TOTPSecret is the one TOTP secret of every demo account (base32), printed
+// by mash demo so anyone trying the demo can make codes. Never use a shared
+// secret outside a demo.
+const TOTPSecret = "N5YGK3TNMFZWQLLEMVWW6LLUN52HALJSGAZDM"
+
 // window is how far back the demo's contacts go.
 const window = 56 * 24 * time.Hour
 
@@ -270,6 +275,9 @@ func (g *gen) setup(ctx context.Context, db *store.DB, clock *time.Time) ([]Logi
 		u := mash.User{Email: d.email, Name: d.name, AgencyID: g.agencies[d.agency].ID, Role: d.role}
 		if err := db.CreateUser(ctx, store.System, &u, Password); err != nil {
 			return nil, fmt.Errorf("demo: create user %s: %w", d.email, err)
+		}
+		if _, err := db.EnrolTOTP(ctx, store.System, u.ID, TOTPSecret, false, "demo"); err != nil {
+			return nil, fmt.Errorf("demo: enrol user %s: %w", d.email, err)
 		}
 		g.users[d.key] = u
 		out = append(out, Login{Role: string(d.role), Email: d.email, Password: Password, Agency: g.agencies[d.agency].Name})

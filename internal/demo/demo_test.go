@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"openmash.org/mash"
+	"openmash.org/mash/internal/auth"
 	"openmash.org/mash/internal/demo"
 	"openmash.org/mash/internal/store"
 	"openmash.org/mash/internal/store/storetest"
@@ -98,7 +99,13 @@ func TestSeed(t *testing.T) {
 		var screener mash.Actor
 		roles := map[string]bool{}
 		for _, l := range logins {
-			u, err := db.Authenticate(ctx, l.Email, l.Password)
+			key, _ := auth.DecodeTOTPSecret(demo.TOTPSecret)
+			tok, err := db.SignIn(ctx, mash.Actor{}, l.Email, l.Password, auth.TOTPCode(key, auth.TOTPStep(db.Now())), time.Hour)
+			if err != nil {
+				t.Errorf("login %s: %v", l.Email, err)
+				continue
+			}
+			u, err := db.ActorForToken(ctx, tok.Token)
 			if err != nil {
 				t.Errorf("login %s: %v", l.Email, err)
 				continue
@@ -111,7 +118,7 @@ func TestSeed(t *testing.T) {
 			}
 			roles[l.Role] = true
 			if screener.UserID == "" && u.Role == mash.RoleScreener {
-				screener = mash.Actor{UserID: u.ID, Name: u.Name, Role: u.Role, AgencyID: u.AgencyID, RequestID: "test"}
+				screener = u
 			}
 		}
 		for _, r := range mash.Roles {

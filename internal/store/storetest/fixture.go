@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"openmash.org/mash"
+	"openmash.org/mash/internal/auth"
 	"openmash.org/mash/internal/store"
 )
 
@@ -18,6 +19,15 @@ type Fixture struct {
 	// Researchers by agency kind: police and health each have one.
 	PoliceResearcher, HealthResearcher mash.User
 	Password                           string
+}
+
+// TOTPSecret is every fixture user's TOTP secret, so tests can make codes.
+const TOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+// Code is the fixture users' one-time code for a TOTP time step.
+func Code(step int64) string {
+	key, _ := auth.DecodeTOTPSecret(TOTPSecret)
+	return auth.TOTPCode(key, step)
 }
 
 // Actor returns the actor for a role's user.
@@ -69,6 +79,9 @@ func Partnership(t testing.TB, db *store.DB) *Fixture {
 		u := mash.User{Email: email, Name: name, AgencyID: agency, Role: role}
 		if err := db.CreateUser(ctx, store.System, &u, f.Password); err != nil {
 			t.Fatalf("create user %s: %v", email, err)
+		}
+		if _, err := db.EnrolTOTP(ctx, store.System, u.ID, TOTPSecret, false, ""); err != nil {
+			t.Fatalf("enrol %s for one-time codes: %v", email, err)
 		}
 		return u
 	}
