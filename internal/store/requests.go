@@ -269,25 +269,15 @@ func (db *DB) Decide(ctx context.Context, by mash.Actor, contactID string, d *ma
 		if err := d.Validate(c.Cohort); err != nil {
 			return "", "", err
 		}
+		fields := map[string]string{}
 		if d.ReceivingAgencyID != "" {
-			var one int
-			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM agencies WHERE id = $1`, d.ReceivingAgencyID).Scan(&one); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return "", "", &mash.Error{Kind: mash.KindInvalid, Msg: "the decision is not valid",
-						Fields: map[string]string{"receiving_agency_id": "no such agency"}}
-				}
-				return "", "", dbErr(err)
-			}
+			fields["receiving_agency_id"] = d.ReceivingAgencyID
 		}
 		for i, v := range d.AgencyViews {
-			var one int
-			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM agencies WHERE id = $1`, v.AgencyID).Scan(&one); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return "", "", &mash.Error{Kind: mash.KindInvalid, Msg: "the decision is not valid",
-						Fields: map[string]string{fmt.Sprintf("agency_views[%d].agency_id", i): "no such agency"}}
-				}
-				return "", "", dbErr(err)
-			}
+			fields[fmt.Sprintf("agency_views[%d].agency_id", i)] = v.AgencyID
+		}
+		if err := agenciesExist(ctx, tx, fields, "the decision is not valid"); err != nil {
+			return "", "", err
 		}
 		now := db.Now().UTC()
 		t, err := c.Move(mash.StatusDecided, by, now, d.Rationale)
@@ -336,4 +326,20 @@ func (db *DB) SendFeedback(ctx context.Context, by mash.Actor, contactID, text s
 		}
 		return "contact.feedback", "", insertTransition(ctx, tx, c.ID, t)
 	})
+}
+
+// agenciesExist checks that every agency id named (by field) exists, and
+// reports the fields that name none.
+func agenciesExist(ctx context.Context, q querier, ids map[string]string, msg string) error {
+	fe := mash.FieldErrors{}
+	for field, id := range ids {
+		var one int
+		err := q.QueryRowContext(ctx, `SELECT 1 FROM agencies WHERE id = $1`, id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			fe.Add(field, "no such agency")
+		} else if err != nil {
+			return dbErr(err)
+		}
+	}
+	return fe.Err(msg)
 }

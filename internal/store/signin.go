@@ -190,24 +190,32 @@ func (db *DB) signInFailed(ctx context.Context, tx *sql.Tx, from mash.Actor, a *
 	if a != nil {
 		id = a.ID
 	}
-	if err := db.audit(ctx, tx, from, "signin.failure", "user", id, reason); err != nil || !counts {
+	// Row changes first, audit last: on PostgreSQL the audit append takes the
+	// chain lock, and taking a row lock after it could deadlock with a
+	// concurrent sign-in holding the row and waiting for the chain.
+	lockout := ""
+	if counts {
+		var n int
+		err := tx.QueryRowContext(ctx, `UPDATE users SET
+			failed_signins = CASE WHEN failed_since > $1 THEN failed_signins + 1 ELSE 1 END,
+			failed_since = CASE WHEN failed_since > $1 THEN failed_since ELSE $2 END
+			WHERE id = $3 RETURNING failed_signins`, now.Add(-FailureWindow), now, a.ID).Scan(&n)
+		if err != nil {
+			return dbErr(err)
+		}
+		if n >= MaxFailedSignIns {
+			until := now.Add(LockFor)
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET locked_until = $1, failed_signins = 0, failed_since = NULL WHERE id = $2`,
+				until, a.ID); err != nil {
+				return dbErr(err)
+			}
+			lockout = fmt.Sprintf("%d failed sign-ins within %s; locked until %s", n, FailureWindow, until.Format(time.RFC3339))
+		}
+	}
+	if err := db.audit(ctx, tx, from, "signin.failure", "user", id, reason); err != nil || lockout == "" {
 		return err
 	}
-	var n int
-	err := tx.QueryRowContext(ctx, `UPDATE users SET
-		failed_signins = CASE WHEN failed_since > $1 THEN failed_signins + 1 ELSE 1 END,
-		failed_since = CASE WHEN failed_since > $1 THEN failed_since ELSE $2 END
-		WHERE id = $3 RETURNING failed_signins`, now.Add(-FailureWindow), now, a.ID).Scan(&n)
-	if err != nil || n < MaxFailedSignIns {
-		return dbErr(err)
-	}
-	until := now.Add(LockFor)
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET locked_until = $1, failed_signins = 0, failed_since = NULL WHERE id = $2`,
-		until, a.ID); err != nil {
-		return dbErr(err)
-	}
-	return db.audit(ctx, tx, from, "signin.lockout", "user", a.ID,
-		fmt.Sprintf("%d failed sign-ins within %s; locked until %s", n, FailureWindow, until.Format(time.RFC3339)))
+	return db.audit(ctx, tx, from, "signin.lockout", "user", a.ID, lockout)
 }
 
 // actorOf is the user of a, acting in the request from.
