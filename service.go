@@ -108,6 +108,23 @@ type Hub interface {
 	IssueToken(ctx context.Context, userID string, ttl time.Duration) (Token, error)
 	ActorForToken(ctx context.Context, token string) (Actor, error)
 	RevokeToken(ctx context.Context, from Actor, token string) error
+	//
+	// Browser sessions live in the store, so they survive restarts and hold
+	// across instances. StartSession is SignIn for the browser (the same
+	// checks, lockout and failure message) but opens a session, which ends
+	// after idle without use or after lifetime at the latest (ExpiresAt).
+	// Every start makes a new random token. StartSSOSession opens one for a
+	// person their identity provider vouched for: the user linked to issuer
+	// and subject, else the one with the claimed email (then linked), else a
+	// new user with no password or one-time codes (the provider does
+	// multi-factor authentication), takes the claimed name, email, agency
+	// and role. It refuses a disabled user (Forbidden) and an email linked to
+	// another identity (Conflict). ActorForSession resolves a session token,
+	// reading role and disabled flag on every call; EndSession ends one.
+	StartSession(ctx context.Context, from Actor, email, password, code string, idle, lifetime time.Duration) (Token, error)
+	StartSSOSession(ctx context.Context, from Actor, issuer, subject string, claimed User, idle, lifetime time.Duration) (Token, error)
+	ActorForSession(ctx context.Context, token string) (Actor, error)
+	EndSession(ctx context.Context, from Actor, token string) error
 
 	// Contacts. CreateContact with a non-empty idempotency key returns the
 	// contact first created with that key (and created=false) on a retry.

@@ -53,6 +53,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	tw.Flush()
 	fmt.Fprintf(stdout, "\nEvery demo account's one-time codes come from the TOTP secret %s\n(add %s\nto an authenticator app, or run: go run ./cmd/mash totp code --secret %s).\n",
 		demo.TOTPSecret, auth.TOTPURI("OpenMASH demo", "every demo account", demo.TOTPSecret), demo.TOTPSecret)
+	fmt.Fprintf(stdout, "\nSign in in a browser at http://%s/ with an email and password above and the current code.\n", *addr)
 	fmt.Fprintf(stdout, "\nGet a token:  curl -s -X POST http://%s/api/v1/auth/token -H 'Content-Type: application/json' -d '{\"email\":\"%s\",\"password\":\"%s\",\"totp\":\"'$(go run ./cmd/mash totp code --secret %s)'\"}'\n\n",
 		*addr, logins[0].Email, logins[0].Password, demo.TOTPSecret)
 	// The demo's database is new each time, so its checkpoints are too.

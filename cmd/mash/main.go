@@ -76,6 +76,15 @@ environment:
   MASH_DATABASE_URL   postgres://… or a SQLite file path (default data/mash.db)
   MASH_AUDIT_CHECKPOINT_DIR   audit checkpoints (default data/audit-checkpoints)
   MASH_AUDIT_KEY_FILE         checkpoint signing key, made on first use (default data/audit-signing.key; verifier beside it, .pub)
+  MASH_SESSION_IDLE           browser sessions end after this long unused (default 15m)
+  MASH_SESSION_LIFETIME       and after this long in all (default 12h)
+
+single sign-on (OpenID Connect, e.g. Microsoft Entra ID; serve only, all but the claim name required to enable it):
+  MASH_OIDC_ISSUER            the provider's issuer URL
+  MASH_OIDC_CLIENT_ID, MASH_OIDC_CLIENT_SECRET   this hub's registration with the provider
+  MASH_OIDC_REDIRECT_URL      this hub's callback, e.g. https://mash.example/sign-in/sso/callback
+  MASH_OIDC_GROUPS_CLAIM      the ID token claim listing groups (default groups)
+  MASH_OIDC_GROUP_MAP         JSON: {"<group id>": {"agency": "<name or id>", "role": "<role>"}}
 `
 
 // run is the whole program, with its environment passed in so tests can run it.

@@ -12,6 +12,7 @@ import (
 
 	"openmash.org/mash/internal/api"
 	"openmash.org/mash/internal/store"
+	"openmash.org/mash/internal/web"
 )
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -25,8 +26,33 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
+	wc, err := webConfig(getenv)
+	if err != nil {
+		return err
+	}
 	go keepCheckpointing(ctx, db, checkpointDir(getenv), auditKeyFile(getenv), stderr)
-	return serve(ctx, db, *addr, stdout, stderr, nil)
+	return serveWith(ctx, db, *addr, wc, stdout, stderr, nil)
+}
+
+// webConfig reads the browser session timeouts (MASH_SESSION_IDLE,
+// MASH_SESSION_LIFETIME, as Go durations) and single sign-on settings.
+func webConfig(getenv func(string) string) (web.Config, error) {
+	var c web.Config
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{{"MASH_SESSION_IDLE", &c.Idle}, {"MASH_SESSION_LIFETIME", &c.Lifetime}} {
+		if v := getenv(d.name); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil {
+				return c, fmt.Errorf("%s: %w", d.name, err)
+			}
+			*d.to = t
+		}
+	}
+	var err error
+	c.OIDC, err = web.OIDCFromEnv(getenv)
+	return c, err
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -38,8 +64,24 @@ func envOr(getenv func(string) string, key, def string) string {
 
 // serve runs the HTTP server until ctx ends, then drains requests in flight.
 // ready, if not nil, receives the bound address once the hub is listening.
+// The web UI gets its defaults: sessions of 15 minutes idle, 12 hours in all,
+// and no single sign-on.
 func serve(ctx context.Context, db *store.DB, addr string, stdout, stderr io.Writer, ready func(addr string)) error {
+	return serveWith(ctx, db, addr, web.Config{}, stdout, stderr, ready)
+}
+
+// serveWith is serve with the web UI configured by wc.
+func serveWith(ctx context.Context, db *store.DB, addr string, wc web.Config, stdout, stderr io.Writer, ready func(addr string)) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	wc.Log = log
+	ui, err := web.New(db, wc)
+	if err != nil {
+		return err
+	}
+	if err := ui.CheckGroupMap(ctx); err != nil {
+		return err
+	}
+	go keepPurgingSessions(ctx, db, log)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.New(db, log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -49,10 +91,7 @@ func serve(ctx context.Context, db *store.DB, addr string, stdout, stderr io.Wri
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "OpenMASH hub. The JSON API is at /api/v1 (OpenAPI document: /api/v1/openapi.json).")
-	})
+	mux.Handle("/", ui) // the browser UI: sign-in, sign-out, home
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	ln, err := net.Listen("tcp", addr)
@@ -77,3 +116,22 @@ func serve(ctx context.Context, db *store.DB, addr string, stdout, stderr io.Wri
 	}
 	return nil
 }
+
+// keepPurgingSessions deletes expired browser sessions every
+// sessionPurgeEvery until ctx ends.
+func keepPurgingSessions(ctx context.Context, db *store.DB, log *slog.Logger) {
+	t := time.NewTicker(sessionPurgeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := db.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge expired sessions", "err", err)
+		}
+	}
+}
+
+const sessionPurgeEvery = 10 * time.Minute

@@ -84,19 +84,31 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*mash.User, error)
 // address for the audit log.
 func (db *DB) SignIn(ctx context.Context, from mash.Actor, email, password, code string, ttl time.Duration) (tok mash.Token, err error) {
 	defer mash.Wrap(&err, "store.SignIn")
+	err = db.credentialSignIn(ctx, from, email, password, code, func(tx *sql.Tx, by mash.Actor) (err error) {
+		tok, err = db.insertToken(ctx, tx, by, by.UserID, ttl)
+		return err
+	})
+	return tok, err
+}
+
+// credentialSignIn is SignIn's check with what a success grants left to
+// grant, which runs in the transaction that records the success.
+// SignIn (a bearer token) and StartSession (a browser session) share it, so
+// lockout, audit and the one failure message are the same for both.
+func (db *DB) credentialSignIn(ctx context.Context, from mash.Actor, email, password, code string, grant func(tx *sql.Tx, by mash.Actor) error) error {
 	from = mash.Actor{RequestID: from.RequestID, ClientIP: from.ClientIP} // not anyone yet
 	now := db.Now().UTC()
 	if strings.TrimSpace(code) == "" {
 		if err := db.tx(ctx, func(tx *sql.Tx) error {
 			return db.audit(ctx, tx, from, "signin.failure", "user", "", "no one-time code")
 		}); err != nil {
-			return mash.Token{}, err
+			return err
 		}
-		return mash.Token{}, errCodeRequired
+		return errCodeRequired
 	}
 	a, err := db.account(ctx, email)
 	if err != nil && mash.KindOf(err) != mash.KindNotFound {
-		return mash.Token{}, err
+		return err
 	}
 	var reason string // why the attempt fails; "" if it succeeds
 	var step int64    // the code's time step
@@ -137,8 +149,7 @@ func (db *DB) SignIn(ctx context.Context, from mash.Actor, email, password, code
 				return err
 			}
 			if ok {
-				tok, err = db.insertToken(ctx, tx, actorOf(a, from), a.ID, ttl)
-				return err
+				return grant(tx, actorOf(a, from))
 			}
 			// Another request used this code between our read and now.
 			reason, counts = "wrong or reused one-time code", true
@@ -146,12 +157,12 @@ func (db *DB) SignIn(ctx context.Context, from mash.Actor, email, password, code
 		return db.signInFailed(ctx, tx, from, a, reason, counts, now)
 	})
 	if err != nil {
-		return mash.Token{}, err
+		return err
 	}
 	if reason != "" {
-		return mash.Token{}, errBadSignIn
+		return errBadSignIn
 	}
-	return tok, nil
+	return nil
 }
 
 func verifyCode(secret, code string, now time.Time, after int64) (int64, bool) {
@@ -320,6 +331,11 @@ func (db *DB) RevokeTokens(ctx context.Context, by mash.Actor, userID, reason st
 }
 
 func revokeAll(ctx context.Context, tx *sql.Tx, userID string) (int, error) {
+	// Browser sessions end too (they are refused on the next request anyway;
+	// this removes them at once).
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+		return 0, dbErr(err)
+	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, userID)
 	if err != nil {
 		return 0, dbErr(err)

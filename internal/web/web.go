@@ -1,0 +1,354 @@
+// Package web serves the hub's browser pages: server-rendered html/template,
+// every page usable without JavaScript. For now that is signing in (email,
+// password and one-time code, or single sign-on with OpenID Connect), signing
+// out and a home page; the practitioner UI builds on it.
+//
+// Sessions are server-side (see mash.Hub's StartSession): the browser holds
+// only a random token in an HttpOnly, SameSite=Lax cookie, and the user is
+// looked up on every request, so disabling them or changing their role
+// applies at once. The cookie is Secure, and named with the __Host- prefix,
+// except on plain http to a loopback address, so the demo on
+// http://127.0.0.1 works; behind a TLS-terminating proxy, pass the original
+// Host header so requests are not mistaken for local ones.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"openmash.org/mash"
+	"openmash.org/mash/internal/auth"
+)
+
+// Default session timeouts: idle without a request, and in all.
+const (
+	DefaultIdle     = 15 * time.Minute
+	DefaultLifetime = 12 * time.Hour
+)
+
+// Sign-in attempts per client address, as the API allows: a burst, then
+// one per signInEvery; successes give theirs back.
+const (
+	signInBurst = 20
+	signInEvery = 3 * time.Second
+)
+
+// maxForm caps form bodies; the sign-in form is a few hundred bytes.
+const maxForm = 64 << 10
+
+// Config sets up the web handler. The zero value is usable: default
+// timeouts, no single sign-on, logs discarded.
+type Config struct {
+	Log      *slog.Logger
+	Idle     time.Duration // session idle timeout (DefaultIdle when zero)
+	Lifetime time.Duration // session absolute timeout (DefaultLifetime when zero)
+	OIDC     *OIDCConfig   // single sign-on; nil for none
+}
+
+// Handler is the web UI's HTTP handler.
+type Handler struct {
+	hub            mash.Hub
+	log            *slog.Logger
+	idle, lifetime time.Duration
+	sso            *sso // nil without single sign-on
+	lim            *auth.Limiter
+	pages          map[string]*template.Template
+	mux            *http.ServeMux
+	root           http.Handler
+}
+
+//go:embed templates static
+var files embed.FS
+
+// New returns the web handler over hub.
+func New(hub mash.Hub, cfg Config) (*Handler, error) {
+	h := &Handler{hub: hub, log: cfg.Log, idle: cfg.Idle, lifetime: cfg.Lifetime, mux: http.NewServeMux(),
+		lim: &auth.Limiter{Burst: signInBurst, Every: signInEvery, Max: 100_000}}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.idle == 0 {
+		h.idle = DefaultIdle
+	}
+	if h.lifetime == 0 {
+		h.lifetime = DefaultLifetime
+	}
+	if h.idle < time.Minute || h.lifetime < h.idle {
+		return nil, errors.New("web: the session idle timeout must be at least a minute and no longer than the lifetime")
+	}
+	var err error
+	if h.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	if cfg.OIDC != nil {
+		if h.sso, err = newSSO(*cfg.OIDC); err != nil {
+			return nil, err
+		}
+		h.mux.HandleFunc("GET /sign-in/sso", h.handleSSOStart)
+		h.mux.HandleFunc("GET "+h.sso.callbackPath, h.handleSSOCallback)
+	}
+	static, _ := fs.Sub(files, "static")
+	h.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	h.mux.HandleFunc("GET /{$}", h.handleHome)
+	h.mux.HandleFunc("GET /sign-in", h.handleSignInForm)
+	h.mux.HandleFunc("POST /sign-in", h.handleSignIn)
+	h.mux.HandleFunc("POST /sign-out", h.handleSignOut)
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.problem(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
+	})
+	// Every state change is a POST; the browser's Sec-Fetch-Site and Origin
+	// headers say whether it came from this site.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.problem(w, r, http.StatusForbidden, "Request refused",
+			"The request came from another website, so it was refused. Go to OpenMASH and try again.")
+	}))
+	h.root = cop.Handler(h.mux)
+	return h, nil
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	layout, err := template.New("layout.html").Funcs(template.FuncMap{"role": roleLabel}).ParseFS(files, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"signin", "home", "problem"} {
+		t, err := layout.Clone()
+		if err == nil {
+			t, err = t.ParseFS(files, "templates/"+name+".html")
+		}
+		if err != nil {
+			return nil, err
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// ServeHTTP sets the security headers every response carries, adds a
+// request id, recovers panics and logs the request (method, route, status,
+// duration — never query strings, which carry OIDC codes, or form values).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	id := rand.Text()[:16]
+	hd.Set("X-Request-Id", id)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if v := recover(); v != nil {
+			h.log.Error("panic", "request_id", id, "panic", v)
+			h.problem(sw, r, http.StatusInternalServerError, "Sorry, there is a problem", "Something went wrong. Try again later.")
+		}
+		_, pattern := h.mux.Handler(r)
+		h.log.Info("web request", "request_id", id, "method", r.Method, "route", pattern, "status", sw.status,
+			"ms", time.Since(start).Milliseconds())
+	}()
+	h.root.ServeHTTP(sw, r)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// page is what every template gets.
+type page struct {
+	Title    string
+	Actor    *mash.Actor       // the signed-in user, if any
+	Errors   []fieldError      // the error summary
+	FieldErr map[string]string // problems by field id
+	Notice   string
+	Email    string // the sign-in form's email, kept after a failure
+	SSO      bool   // whether to offer single sign-on
+	Agency   string // the home page's agency name
+	Message  string // a problem page's explanation
+}
+
+type fieldError struct{ Field, Msg string }
+
+// render writes a page. Pages are never cached: they are personal, or carry
+// a form's state.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := h.pages[name].ExecuteTemplate(w, "layout.html", p); err != nil {
+		h.log.Error("render", "request_id", requestID(r), "page", name, "err", err)
+	}
+}
+
+// problem renders a page that explains why a request could not be served.
+func (h *Handler) problem(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	h.render(w, r, status, "problem", page{Title: title, Message: msg})
+}
+
+// fail renders err as a problem page: a safe message for the kinds a user
+// can act on, a generic one (with the detail in the log) for the rest.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch mash.KindOf(err) {
+	case mash.KindUnavailable:
+		h.problem(w, r, http.StatusServiceUnavailable, "Sorry, the service is busy", "Try again in a moment.")
+	case mash.KindForbidden:
+		h.problem(w, r, http.StatusForbidden, "You cannot sign in", mash.Message(err)+". Ask your OpenMASH administrator.")
+	case mash.KindConflict:
+		h.problem(w, r, http.StatusConflict, "You cannot sign in", mash.Message(err)+". Ask your OpenMASH administrator.")
+	default:
+		h.log.Error("request failed", "request_id", requestID(r), "err", err)
+		h.problem(w, r, http.StatusInternalServerError, "Sorry, there is a problem", "Something went wrong. Try again later.")
+	}
+}
+
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey).(string)
+	return id
+}
+
+// from is who sends r before they are known: the request id and client
+// address, for the audit log.
+func from(r *http.Request) mash.Actor {
+	return mash.Actor{RequestID: requestID(r), ClientIP: clientIP(r)}
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// secure reports whether cookies must be Secure: always, except for plain
+// http to a loopback host (the demo, tests). A proxy terminating TLS sends
+// plain http, but with the public Host, so it gets Secure cookies.
+func secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	a, err := netip.ParseAddr(host)
+	return err != nil || !a.IsLoopback()
+}
+
+// cookieName gives Secure cookies the __Host- prefix, which browsers accept
+// only from a secure origin with Path=/ and no Domain, so a sibling
+// subdomain cannot plant or overwrite them.
+func cookieName(r *http.Request, base string) string {
+	if secure(r) {
+		return "__Host-" + base
+	}
+	return base
+}
+
+func setCookie(w http.ResponseWriter, r *http.Request, base, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName(r, base), Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteLaxMode})
+}
+
+const sessionCookie = "mash-session"
+
+// sessionToken is the session token r carries, or "" if it carries none
+// that could be one. Tokens are "mash_" and 26 base32 characters (see
+// auth.NewToken); anything else is not looked up.
+func sessionToken(r *http.Request) string {
+	c, err := r.Cookie(cookieName(r, sessionCookie))
+	if err != nil || !plausibleToken(c.Value) {
+		return ""
+	}
+	return c.Value
+}
+
+func plausibleToken(s string) bool {
+	rest, ok := strings.CutPrefix(s, "mash_")
+	if !ok || len(rest) != 26 {
+		return false
+	}
+	for _, c := range []byte(rest) {
+		if (c < 'A' || c > 'Z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// actor resolves r's session. ok is false when r has no live session, in
+// which case any stale cookie is cleared.
+func (h *Handler) actor(w http.ResponseWriter, r *http.Request) (a mash.Actor, ok bool, err error) {
+	tok := sessionToken(r)
+	if tok == "" {
+		return mash.Actor{}, false, nil
+	}
+	a, err = h.hub.ActorForSession(r.Context(), tok)
+	if mash.KindOf(err) == mash.KindUnauthenticated {
+		setCookie(w, r, sessionCookie, "", -1)
+		return mash.Actor{}, false, nil
+	}
+	if err != nil {
+		return mash.Actor{}, false, err
+	}
+	a.RequestID, a.ClientIP = requestID(r), clientIP(r)
+	return a, true, nil
+}
+
+// startSession sets the cookie for a new session, first ending the one the
+// browser had, so each sign-in gets a new session id and leaves no other
+// session of this browser alive.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, tok mash.Token) {
+	h.endSession(r)
+	setCookie(w, r, sessionCookie, tok.Token, 0)
+}
+
+func (h *Handler) endSession(r *http.Request) {
+	if old := sessionToken(r); old != "" {
+		if err := h.hub.EndSession(r.Context(), from(r), old); err != nil && mash.KindOf(err) != mash.KindUnauthenticated {
+			h.log.Warn("end session", "request_id", requestID(r), "err", err)
+		}
+	}
+}
+
+var roleLabels = map[mash.Role]string{
+	mash.RoleReferrer:   "Referrer",
+	mash.RoleScreener:   "Screener",
+	mash.RoleResearcher: "Researcher",
+	mash.RoleManager:    "Manager",
+	mash.RoleReceiver:   "Receiving practitioner",
+	mash.RoleAuditor:    "Auditor",
+	mash.RoleAnalyst:    "Analyst",
+	mash.RoleAdmin:      "Administrator",
+}
+
+func roleLabel(r mash.Role) string {
+	if l, ok := roleLabels[r]; ok {
+		return l
+	}
+	return string(r)
+}
