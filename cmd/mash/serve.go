@@ -26,7 +26,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	wc, err := webConfig(getenv)
+	wc, err := webConfig(getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -36,8 +36,17 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // webConfig reads the browser session timeouts (MASH_SESSION_IDLE,
 // MASH_SESSION_LIFETIME, as Go durations) and single sign-on settings.
-func webConfig(getenv func(string) string) (web.Config, error) {
+func webConfig(getenv func(string) string, stderr io.Writer) (web.Config, error) {
 	var c web.Config
+	if v := getenv("MASH_LOG_LEVEL"); v != "" {
+		// debug, info, warn (the default) or error. Logs carry request ids,
+		// routes, statuses and timings, never personal data.
+		var level slog.Level
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			return c, fmt.Errorf("MASH_LOG_LEVEL: %w", err)
+		}
+		c.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	}
 	for _, d := range []struct {
 		name string
 		to   *time.Duration
@@ -72,8 +81,11 @@ func serve(ctx context.Context, db *store.DB, addr string, stdout, stderr io.Wri
 
 // serveWith is serve with the web UI configured by wc.
 func serveWith(ctx context.Context, db *store.DB, addr string, wc web.Config, stdout, stderr io.Writer, ready func(addr string)) error {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	wc.Log = log
+	log := wc.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		wc.Log = log
+	}
 	ui, err := web.New(db, wc)
 	if err != nil {
 		return err
