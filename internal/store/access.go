@@ -116,23 +116,25 @@ func (db *DB) ReviewBreakGlass(ctx context.Context, by mash.Actor, id, note stri
 		return nil, err
 	}
 	now := db.Now().UTC()
+	const one = `SELECT g.id, g.user_id, COALESCE(u.name, ''), g.contact_id, g.reason, g.at, g.expires_at,
+		g.reviewed_by, g.reviewed_at, g.review_note FROM break_glass g LEFT JOIN users u ON u.id = g.user_id WHERE g.id = $1`
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanBreakGlass(tx.QueryRowContext(ctx, one, id))
+		if err != nil {
+			return err
+		}
+		if cur.ReviewedAt != nil {
+			return mash.Errorf(mash.KindConflict, "this use was already reviewed")
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE break_glass SET reviewed_by = $1, reviewed_at = $2, review_note = $3
 			WHERE id = $4 AND reviewed_at IS NULL`, by.UserID, now, strings.TrimSpace(note), id)
 		if err != nil {
 			return dbErr(err)
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			if g, err := scanBreakGlass(tx.QueryRowContext(ctx, `SELECT g.id, g.user_id, '', g.contact_id, g.reason, g.at, g.expires_at,
-				g.reviewed_by, g.reviewed_at, g.review_note FROM break_glass g WHERE g.id = $1`, id)); err != nil {
-				return err
-			} else if g.ReviewedAt != nil {
-				return mash.Errorf(mash.KindConflict, "this use was already reviewed")
-			}
+		if n, _ := res.RowsAffected(); n != 1 { // another auditor got there first
+			return mash.Errorf(mash.KindConflict, "this use was already reviewed")
 		}
-		g, err = scanBreakGlass(tx.QueryRowContext(ctx, `SELECT g.id, g.user_id, COALESCE(u.name, ''), g.contact_id, g.reason, g.at,
-			g.expires_at, g.reviewed_by, g.reviewed_at, g.review_note FROM break_glass g LEFT JOIN users u ON u.id = g.user_id WHERE g.id = $1`, id))
-		if err != nil {
+		if g, err = scanBreakGlass(tx.QueryRowContext(ctx, one, id)); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, by, "audit.break_glass_review", "break_glass", id, "")
