@@ -69,6 +69,7 @@ commands:
   retention run [--apply] [--policy F]             list (or anonymise) closed contacts past retention
   retention hold|release --contact REF --reason R  place or lift a legal hold
   bench intake [--contacts N] [--concurrency C]     measure intake over HTTP and the raw store
+  bench gen-people --n N --out F [--seed S] [--dup-rate R] [--truth T] [--twins-heavy]   synthetic people with ground truth
   audit checkpoint [--checkpoint-dir D]             verify the audit log and sign a checkpoint of it
   audit verify [--checkpoint-dir D] [--key F.pub]   check the audit chain and every checkpoint
 
@@ -137,6 +138,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdSARExport(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "retention" && (sub == "run" || sub == "hold" || sub == "release"):
 		return cmdRetention(ctx, sub, rest[1:], getenv, stdout, stderr)
+	case cmd == "bench" && sub == "gen-people":
+		return cmdGenPeople(ctx, rest[1:], stdout, stderr)
 	case cmd == "bench" && sub == "intake":
 		return cmdBenchIntake(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "audit":
