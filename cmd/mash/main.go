@@ -70,6 +70,11 @@ commands:
   retention hold|release --contact REF --reason R  place or lift a legal hold
   bench intake [--contacts N] [--concurrency C]     measure intake over HTTP and the raw store
   bench gen-people --n N --out F [--seed S] [--dup-rate R] [--truth T] [--twins-heavy]   synthetic people with ground truth
+  match train --in F --model M.json                 estimate a record-linkage model from records (u by sampling, m by EM)
+  match dedupe --in F --out clusters.csv [--model M.json]   cluster records into people (record_id, cluster_id)
+  match link --left A --right B --out pairs.csv [--model M.json] [--one-to-one] [--explain]   pairs across two files (left_id, right_id, score)
+  match eval --in F [--truth T] | --left A --right B   pairwise precision, recall and F1 against ground truth
+                                    (match: --format standard|febrl|splink, default from the header; --threshold P)
   audit checkpoint [--checkpoint-dir D]             verify the audit log and sign a checkpoint of it
   audit verify [--checkpoint-dir D] [--key F.pub]   check the audit chain and every checkpoint
 
@@ -142,6 +147,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdGenPeople(ctx, rest[1:], stdout, stderr)
 	case cmd == "bench" && sub == "intake":
 		return cmdBenchIntake(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "match":
+		return cmdMatch(ctx, rest, getenv, stdin, stdout, stderr)
 	case cmd == "audit":
 		return cmdAudit(ctx, rest, getenv, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":

@@ -1,0 +1,338 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"openmash.org/mash/internal/match"
+)
+
+// cmdMatch runs the batch identity-resolution commands:
+//
+//	mash match train  --in records.csv --model model.json
+//	mash match dedupe --in records.csv --out clusters.csv [--model model.json]
+//	mash match link   --left A.csv --right B.csv --out pairs.csv [--model model.json]
+//	mash match eval   --in records.csv | --left A.csv --right B.csv  (needs ground truth)
+func cmdMatch(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	_, _, _ = ctx, getenv, stdin
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "match: train, dedupe, link or eval")
+		return errUsage
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags("match "+sub, stderr)
+	in := fs.String("in", "", "records CSV (record_id, source, given_name, middle_names, family_name, dob, sex, address, postcode, nhs_number, phone; any subset)")
+	left := fs.String("left", "", "left records CSV (link)")
+	right := fs.String("right", "", "right records CSV (link)")
+	out := fs.String("out", "", "output CSV (default stdout)")
+	modelPath := fs.String("model", "", "model JSON: written by train; read by dedupe, link and eval (default: train on the input)")
+	format := fs.String("format", "", "input columns: standard, febrl or splink (default: detect from the header)")
+	threshold := fs.Float64("threshold", 0, "link threshold as a match probability (default: the model's)")
+	oneToOne := fs.Bool("one-to-one", false, "link: keep only each record's best partner")
+	explain := fs.Bool("explain", false, "link: add an explanation column, field by field in plain words with weights in bits")
+	seed := fs.Uint64("seed", 1, "train: seed for the random pairs used to estimate u")
+	truthPath := fs.String("truth", "", "eval: ground truth CSV (record_id, cluster_id[, twin_of]) when the records carry none, e.g. from mash bench gen-people")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "match %s: unexpected argument %q\n", sub, fs.Arg(0))
+		return errUsage
+	}
+	progress := func(msg string) { fmt.Fprintf(stderr, "match %s: %s\n", sub, msg) }
+	read := func(path string) ([]match.Record, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		recs, err := match.ReadRecords(bufio.NewReader(f), *format, func(line int, msg string) {
+			fmt.Fprintf(stderr, "%s:%d: %s\n", path, line, msg)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		progress(fmt.Sprintf("read %d records from %s", len(recs), path))
+		return recs, nil
+	}
+	model := func(train []match.Record) (*match.Model, error) {
+		if *modelPath != "" && sub != "train" {
+			f, err := os.Open(*modelPath)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			m, err := match.ReadModel(f)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", *modelPath, err)
+			}
+			return m, nil
+		}
+		start := time.Now()
+		m, err := match.Train(train, match.TrainOptions{Seed: *seed})
+		if err != nil {
+			return nil, err
+		}
+		progress(fmt.Sprintf("trained on %d records in %v (prior %.3g)", len(train), time.Since(start).Round(time.Millisecond), m.Prior))
+		return m, nil
+	}
+	output := func(write func(w *csv.Writer) error) error {
+		w := stdout
+		var f *os.File
+		if *out != "" {
+			var err error
+			if f, err = os.Create(*out); err != nil {
+				return err
+			}
+			w = f
+		}
+		cw := csv.NewWriter(w)
+		err := write(cw)
+		cw.Flush()
+		if err == nil {
+			err = cw.Error()
+		}
+		if f != nil {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		return err
+	}
+	opt := match.Options{Threshold: *threshold, Progress: progress, OneToOne: *oneToOne, Explain: *explain}
+	needIn := func() error {
+		if *in == "" {
+			fmt.Fprintf(stderr, "match %s: --in is required\n", sub)
+			return errUsage
+		}
+		return nil
+	}
+	needLR := func() error {
+		if *left == "" || *right == "" {
+			fmt.Fprintf(stderr, "match %s: --left and --right are required\n", sub)
+			return errUsage
+		}
+		return nil
+	}
+	start := time.Now()
+	switch sub {
+	case "train":
+		if err := needIn(); err != nil {
+			return err
+		}
+		if *modelPath == "" {
+			fmt.Fprintln(stderr, "match train: --model is required")
+			return errUsage
+		}
+		recs, err := read(*in)
+		if err != nil {
+			return err
+		}
+		m, err := model(recs)
+		if err != nil {
+			return err
+		}
+		f, err := os.Create(*modelPath)
+		if err != nil {
+			return err
+		}
+		if err := m.WriteJSON(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	case "dedupe":
+		if err := needIn(); err != nil {
+			return err
+		}
+		recs, err := read(*in)
+		if err != nil {
+			return err
+		}
+		m, err := model(recs)
+		if err != nil {
+			return err
+		}
+		clusters, _ := m.Dedupe(recs, opt)
+		progress(fmt.Sprintf("%d records in %d clusters, %v", len(recs), countDistinct(clusters), time.Since(start).Round(time.Millisecond)))
+		return output(func(w *csv.Writer) error {
+			if err := w.Write([]string{"record_id", "cluster_id"}); err != nil {
+				return err
+			}
+			for i, r := range recs {
+				if err := w.Write([]string{r.ID, strconv.Itoa(clusters[i])}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	case "link":
+		if err := needLR(); err != nil {
+			return err
+		}
+		l, r, m, err := readPair(read, model, *left, *right)
+		if err != nil {
+			return err
+		}
+		pairs := m.Link(l, r, opt)
+		progress(fmt.Sprintf("%d pairs, %v", len(pairs), time.Since(start).Round(time.Millisecond)))
+		return output(func(w *csv.Writer) error {
+			head := []string{"left_id", "right_id", "score"}
+			if *explain {
+				head = append(head, "explanation")
+			}
+			if err := w.Write(head); err != nil {
+				return err
+			}
+			for _, p := range pairs {
+				row := []string{l[p.A].ID, r[p.B].ID, strconv.FormatFloat(p.Probability, 'f', 4, 64)}
+				if *explain {
+					var parts []string
+					for _, c := range p.Explanation {
+						if c.Level != "missing" {
+							parts = append(parts, fmt.Sprintf("%s (%+.1f)", c.Wording, c.Bits))
+						}
+					}
+					row = append(row, strings.Join(parts, "; "))
+				}
+				if err := w.Write(row); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	case "eval":
+		if *in != "" {
+			recs, err := read(*in)
+			if err != nil {
+				return err
+			}
+			m, err := model(recs)
+			if err != nil {
+				return err
+			}
+			twinOf := map[string]string{}
+			if *truthPath != "" {
+				if err := readTruth(*truthPath, recs, twinOf); err != nil {
+					return err
+				}
+			}
+			clusters, _ := m.Dedupe(recs, opt)
+			truth := make([]string, len(recs))
+			for i := range recs {
+				truth[i] = recs[i].Truth
+				if truth[i] == "" {
+					return fmt.Errorf("%s: record %s has no ground truth (cluster column, FEBRL rec-N ids, or --truth)", *in, recs[i].ID)
+				}
+			}
+			fmt.Fprintf(stdout, "dedupe %s: %d records: %v; %v\n", *in, len(recs), match.EvalClusters(truth, clusters), time.Since(start).Round(time.Millisecond))
+			if len(twinOf) > 0 {
+				fmt.Fprintf(stdout, "twin merges: %d predicted clusters hold records of both twins (%d people with a twin)\n", twinMerges(truth, clusters, twinOf), len(twinOf))
+			}
+			return nil
+		}
+		if err := needLR(); err != nil {
+			return err
+		}
+		l, r, m, err := readPair(read, model, *left, *right)
+		if err != nil {
+			return err
+		}
+		pairs := m.Link(l, r, opt)
+		fmt.Fprintf(stdout, "link %s + %s: %v; %v\n", *left, *right, match.EvalLinks(l, r, pairs), time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+	fmt.Fprintf(stderr, "match: unknown subcommand %q (train, dedupe, link or eval)\n", sub)
+	return errUsage
+}
+
+func readPair(read func(string) ([]match.Record, error), model func([]match.Record) (*match.Model, error), left, right string) ([]match.Record, []match.Record, *match.Model, error) {
+	l, err := read(left)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r, err := read(right)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := model(append(append([]match.Record{}, l...), r...))
+	return l, r, m, err
+}
+
+func countDistinct(xs []int) int {
+	s := map[int]bool{}
+	for _, x := range xs {
+		s[x] = true
+	}
+	return len(s)
+}
+
+// readTruth sets each record's ground-truth cluster from a CSV with
+// record_id and cluster_id columns, and fills twinOf (person → twin person)
+// from an optional twin_of column.
+func readTruth(path string, recs []match.Record, twinOf map[string]string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(bufio.NewReader(f)).ReadAll()
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("%s: empty", path)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	ri, ok1 := col["record_id"]
+	ci, ok2 := col["cluster_id"]
+	if !ok1 || !ok2 {
+		return fmt.Errorf("%s: needs record_id and cluster_id columns", path)
+	}
+	ti, hasTwin := col["twin_of"]
+	cluster := map[string]string{}
+	for _, r := range rows[1:] {
+		if len(r) != len(rows[0]) {
+			continue
+		}
+		cluster[r[ri]] = r[ci]
+		if hasTwin && r[ti] != "" {
+			twinOf[r[ci]] = r[ti]
+		}
+	}
+	for i := range recs {
+		recs[i].Truth = cluster[recs[i].ID]
+	}
+	return nil
+}
+
+// twinMerges counts predicted clusters holding records of two people who are twins.
+func twinMerges(truth []string, clusters []int, twinOf map[string]string) int {
+	people := map[int]map[string]bool{}
+	for i, c := range clusters {
+		if people[c] == nil {
+			people[c] = map[string]bool{}
+		}
+		people[c][truth[i]] = true
+	}
+	n := 0
+	for _, ps := range people {
+		for p := range ps {
+			if t, ok := twinOf[p]; ok && ps[t] {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}

@@ -1,0 +1,429 @@
+package match
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Record is one agency's record of a person, as read from CSV.
+type Record struct {
+	ID, Source                  string
+	Given, Middle, Family       string
+	DOB, Sex, Address, Postcode string
+	NHS, Phone                  string
+	Truth                       string // ground-truth cluster, for evaluation only
+}
+
+// prepared is a normalised record ready for comparison.
+type prepared struct {
+	id          string
+	given       string
+	givenSx     string
+	family      string
+	familyParts []string
+	familySx    string
+	dob         Date
+	sex         string
+	pc          Postcode
+	addr        string
+	addrTokens  []string
+	ident       string
+	validNHS    bool
+	dobDigits   string // YYYYMMDD of an impossible date (e.g. month 13), for typo comparison
+	phone       string
+}
+
+func prepare(r Record) prepared {
+	p := prepared{id: r.ID}
+	if g := NameTokens(r.Given); len(g) > 0 {
+		p.given = g[0]
+	}
+	p.familyParts = FamilyParts(r.Family)
+	p.family = strings.Join(p.familyParts, "")
+	p.givenSx, p.familySx = Soundex(p.given), Soundex(p.family)
+
+	p.dob = ParseDate(r.DOB)
+	if !p.dob.Known() {
+		if d := strings.NewReplacer("-", "", "/", "", " ", "").Replace(r.DOB); len(d) == 8 && allDigits(d) {
+			p.dobDigits = d
+		}
+	}
+	if s := Fold(r.Sex); s != "" {
+		p.sex = s[:1]
+	}
+	p.pc = ParsePostcode(r.Postcode)
+	p.addr = Fold(r.Address)
+	p.addrTokens = strings.Fields(p.addr)
+	sort.Strings(p.addrTokens)
+	p.ident, p.validNHS = NormaliseID(r.NHS)
+	digits := strings.Map(func(c rune) rune {
+		if c >= '0' && c <= '9' {
+			return c
+		}
+		return -1
+	}, r.Phone)
+	if len(digits) > 10 {
+		digits = digits[len(digits)-10:]
+	}
+	p.phone = digits
+	return p
+}
+
+// Level is one outcome of comparing a field.
+type Level struct {
+	Label   string `json:"label"`
+	Wording string `json:"wording"`
+}
+
+// comparison compares one field of two records, returning a level index or
+// -1 when either value is missing (neutral: weight 0).
+type comparison struct {
+	Field   string
+	Levels  []Level
+	TF      string // "given" or "family": exact level gets term-frequency adjustment
+	compare func(a, b *prepared) int
+}
+
+func swapped(a, b *prepared) bool {
+	return a.given != "" && a.family != "" && a.given != a.family && a.given == b.family && a.family == b.given
+}
+
+var comparisons = []comparison{
+	{
+		Field: "given_name", TF: "given",
+		Levels: []Level{
+			{"exact", "given name: the same"},
+			{"swapped", "given name: recorded as the family name (names swapped over)"},
+			{"nickname", "given name: a nickname or other spelling of the same name"},
+			{"jw_0.92", "given name: nearly the same spelling"},
+			{"jw_0.88", "given name: similar spelling"},
+			{"phonetic", "given name: sounds the same"},
+			{"jw_0.7", "given name: somewhat similar"},
+			{"initial", "given name: only an initial, which agrees"},
+			{"different", "given name: different"},
+		},
+		compare: func(a, b *prepared) int {
+			if a.given == "" || b.given == "" {
+				return -1
+			}
+			return nameLevel(a.given, b.given, a.givenSx, b.givenSx, swapped(a, b), true)
+		},
+	},
+	{
+		Field: "family_name", TF: "family",
+		Levels: []Level{
+			{"exact", "family name: the same"},
+			{"swapped", "family name: recorded as the given name (names swapped over)"},
+			{"part", "family name: shares part of a double-barrelled name"},
+			{"jw_0.92", "family name: nearly the same spelling"},
+			{"jw_0.88", "family name: similar spelling"},
+			{"phonetic", "family name: sounds the same"},
+			{"jw_0.7", "family name: somewhat similar"},
+			{"different", "family name: different"},
+		},
+		compare: func(a, b *prepared) int {
+			if a.family == "" || b.family == "" {
+				return -1
+			}
+			if a.family == b.family {
+				return 0
+			}
+			if swapped(a, b) {
+				return 1
+			}
+			if len(a.familyParts) > 1 || len(b.familyParts) > 1 {
+				for _, x := range a.familyParts {
+					for _, y := range b.familyParts {
+						if x == y {
+							return 2
+						}
+					}
+				}
+			}
+			l := nameLevel(a.family, b.family, a.familySx, b.familySx, false, false)
+			switch l {
+			case 3, 4, 5, 6:
+				return l
+			}
+			return 7
+		},
+	},
+	{
+		Field: "dob",
+		Levels: []Level{
+			{"exact", "date of birth: the same"},
+			{"transposed", "date of birth: day and month swapped"},
+			{"one_digit", "date of birth: one digit different"},
+			{"two_digits", "date of birth: two digits different"},
+			{"partial", "date of birth: agrees as far as it is known"},
+			{"within_1y", "date of birth: within a year"},
+			{"within_10y", "date of birth: within ten years"},
+			{"different", "date of birth: different"},
+		},
+		compare: func(a, b *prepared) int {
+			x, y := a.dob, b.dob
+			if !x.Known() || !y.Known() {
+				if n := rawDigitsDiffer(a, b); n == 1 {
+					return 2
+				} else if n == 2 {
+					return 3
+				}
+				return -1
+			}
+			switch {
+			case x == y && x.Full():
+				return 0
+			case Transposed(x, y):
+				return 1
+			case OneDigitTypo(x, y):
+				return 2
+			case digitsDiffer(x, y) == 2:
+				return 3
+			case (!x.Full() || !y.Full()) && x.Y == y.Y && (x.M == 0 || y.M == 0 || x.M == y.M):
+				return 4
+			}
+			d := daysApart(x, y)
+			switch {
+			case d <= 366:
+				return 5
+			case d <= 3653:
+				return 6
+			}
+			return 7
+		},
+	},
+	{
+		// Postcode and address are compared together: they describe one
+		// place, and counting both would count the same evidence twice.
+		Field: "address",
+		Levels: []Level{
+			{"both", "address and postcode: the same"},
+			{"postcode", "postcode: the same"},
+			{"address", "address: the same (postcode different or not known)"},
+			{"address_close", "address: nearly the same"},
+			{"sector", "postcode: same sector (neighbouring streets)"},
+			{"district", "postcode: same district"},
+			{"postcode_typo", "postcode: one character different"},
+			{"address_some", "address: partly the same"},
+			{"different", "address and postcode: different"},
+		},
+		compare: func(a, b *prepared) int {
+			x, y := a.pc, b.pc
+			pcKnown := x.Unit != "" && y.Unit != ""
+			adKnown := a.addr != "" && b.addr != ""
+			if !pcKnown && !adKnown {
+				return -1
+			}
+			pcSame := pcKnown && x.Unit == y.Unit
+			var j float64
+			adSame := adKnown && a.addr == b.addr
+			if adKnown && !adSame {
+				j = fuzzyJaccard(a.addrTokens, b.addrTokens)
+			}
+			switch {
+			case pcSame && (adSame || j >= 0.6):
+				return 0
+			case pcSame:
+				return 1
+			case adSame:
+				return 2
+			case j >= 0.6:
+				return 3
+			case pcKnown && x.Sector != "" && x.Sector == y.Sector:
+				return 4
+			case pcKnown && x.District != "" && x.District == y.District:
+				return 5
+			case pcKnown && editDistanceAtMost1(x.Unit, y.Unit):
+				return 6
+			case j >= 0.25:
+				return 7
+			}
+			return 8
+		},
+	},
+	{
+		Field: "nhs_number",
+		Levels: []Level{
+			{"exact", "identifier (NHS number): the same"},
+			{"typo", "identifier (NHS number): one digit different or two swapped"},
+			{"different", "identifier (NHS number): different"},
+		},
+		compare: func(a, b *prepared) int {
+			switch {
+			case a.ident == "" || b.ident == "":
+				return -1
+			case a.ident == b.ident:
+				return 0
+			case editDistanceAtMost1(a.ident, b.ident):
+				return 1
+			}
+			return 2
+		},
+	},
+	{
+		Field:  "sex",
+		Levels: []Level{{"exact", "sex: the same"}, {"different", "sex: different"}},
+		compare: func(a, b *prepared) int {
+			switch {
+			case a.sex == "" || b.sex == "" || a.sex == "u" || b.sex == "u":
+				return -1
+			case a.sex == b.sex:
+				return 0
+			}
+			return 1
+		},
+	},
+	{
+		Field:  "phone",
+		Levels: []Level{{"exact", "phone: the same"}, {"different", "phone: different"}},
+		compare: func(a, b *prepared) int {
+			switch {
+			case len(a.phone) < 6 || len(b.phone) < 6:
+				return -1
+			case a.phone == b.phone:
+				return 0
+			}
+			return 1
+		},
+	},
+}
+
+// nameLevel grades two folded names on the given-name scale.
+func nameLevel(a, b, sa, sb string, swap, given bool) int {
+	if a == b {
+		return 0
+	}
+	if swap {
+		return 1
+	}
+	if given && NicknameMatch(a, b) {
+		return 2
+	}
+	jw := JaroWinkler(a, b)
+	switch {
+	case jw >= 0.92:
+		return 3
+	case jw >= 0.88:
+		return 4
+	case sa != "" && sa == sb:
+		return 5
+	case jw >= 0.7:
+		return 6
+	case given && (len(a) == 1 || len(b) == 1) && a[0] == b[0]:
+		return 7
+	}
+	return 8
+}
+
+// fuzzyJaccard is the Jaccard similarity of two token sets where tokens
+// agree if equal or with Jaro–Winkler ≥ 0.9 (so "pridhamstreet" ~ "pridham").
+func fuzzyJaccard(a, b []string) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	used := make([]bool, len(b))
+	common := 0
+	for _, x := range a {
+		for j, y := range b {
+			if !used[j] && (x == y || JaroWinkler(x, y) >= 0.9) {
+				used[j] = true
+				common++
+				break
+			}
+		}
+	}
+	return float64(common) / float64(len(a)+len(b)-common)
+}
+
+// twinsOrRelatives is the hard rule no score overrides. Two records are
+// never the same person when they hold two valid NHS numbers that are not one
+// keying error apart; when they look like twins or siblings — similar family
+// names (typos, transliterations, a shared part of a double-barrelled name,
+// names swapped over), dates of birth that agree as far as both are known
+// (allowing a day/month swap or one wrong digit; an unknown date cannot tell
+// them apart), the same address or postcode — with clearly different given
+// names; or when they look like a parent and child — the same name and
+// address with birth years twelve or more apart. A shared identifier (within
+// one keying error) overrides the twin and parent–child rules: no two people
+// share one.
+func twinsOrRelatives(a, b *prepared) bool {
+	if a.validNHS && b.validNHS && !editDistanceAtMost1(a.ident, b.ident) {
+		return true
+	}
+	sameID := a.ident != "" && editDistanceAtMost1(a.ident, b.ident) && b.ident != ""
+	if sameID {
+		return false
+	}
+	sameAddr := (a.pc.Unit != "" && a.pc.Unit == b.pc.Unit) || (a.addr != "" && a.addr == b.addr)
+	if !sameAddr {
+		return false
+	}
+	if a.dob.Y != 0 && b.dob.Y != 0 && a.given == b.given && a.family == b.family {
+		if d := a.dob.Y - b.dob.Y; d >= 12 || d <= -12 {
+			return true
+		}
+	}
+	ag, af, bg, bf := a.given, a.family, b.given, b.family
+	// One record with its names swapped over: compare like with like.
+	switch {
+	case bg != "" && af != "" && bf != ag && (bg == af || JaroWinkler(bg, af) >= 0.9):
+		bg, bf = bf, bg
+	case ag != "" && bf != "" && af != bg && (ag == bf || JaroWinkler(ag, bf) >= 0.9):
+		ag, af = af, ag
+	}
+	if af == "" || bf == "" || !(af == bf || editDistanceAtMost1(af, bf) || sharePart(a.familyParts, b.familyParts) ||
+		JaroWinkler(af, bf) >= 0.8 || NicknameMatch(af, bf)) {
+		return false
+	}
+	// An unknown date of birth cannot tell twins or siblings apart.
+	x, y := a.dob, b.dob
+	if x.Known() && y.Known() && !Transposed(x, y) && !OneDigitTypo(x, y) &&
+		(x.Y != y.Y || (x.M != 0 && y.M != 0 && x.M != y.M) || (x.D != 0 && y.D != 0 && x.D != y.D)) {
+		return false
+	}
+	a, b = &prepared{given: ag}, &prepared{given: bg}
+	if a.given == "" || b.given == "" || a.given == b.given || NicknameMatch(a.given, b.given) {
+		return false
+	}
+	if len(a.given) == 1 || len(b.given) == 1 {
+		return a.given[0] != b.given[0]
+	}
+	return JaroWinkler(a.given, b.given) < 0.88 && !editDistanceAtMost1(a.given, b.given)
+}
+
+func sharePart(x, y []string) bool {
+	if len(x) < 2 && len(y) < 2 {
+		return false
+	}
+	for _, p := range x {
+		for _, q := range y {
+			if p == q {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rawDigitsDiffer counts differing digits when one date of birth is
+// impossible (kept as its digits) and the other full; -1 otherwise.
+func rawDigitsDiffer(a, b *prepared) int {
+	x, y := a.dobDigits, b.dobDigits
+	if x == "" && a.dob.Full() {
+		x = fmt.Sprintf("%04d%02d%02d", a.dob.Y, a.dob.M, a.dob.D)
+	}
+	if y == "" && b.dob.Full() {
+		y = fmt.Sprintf("%04d%02d%02d", b.dob.Y, b.dob.M, b.dob.D)
+	}
+	if len(x) != 8 || len(y) != 8 || (a.dobDigits == "" && b.dobDigits == "") {
+		return -1
+	}
+	n := 0
+	for i := 0; i < 8; i++ {
+		if x[i] != y[i] {
+			n++
+		}
+	}
+	return n
+}
