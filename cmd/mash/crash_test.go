@@ -152,7 +152,11 @@ func crashRun(t *testing.T, cfg crashConfig) *crashHarness {
 	h := &crashHarness{t: t, cfg: cfg, addr: crashFreeAddr(t), run: strings.ToLower(rand.Text()[:8]),
 		sent: map[string]bool{}, acked: map[string]crashAck{}, ackc: make(chan struct{}, 1),
 		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: crashClients * 2}}}
-	h.env = append(os.Environ(), "MASH_DATABASE_URL="+cfg.url, "MASH_ADDR=")
+	// The hub's audit checkpoints and key go with this run, not into the
+	// source tree.
+	scratch := t.TempDir()
+	h.env = append(os.Environ(), "MASH_DATABASE_URL="+cfg.url, "MASH_ADDR=",
+		"MASH_AUDIT_CHECKPOINT_DIR="+filepath.Join(scratch, "checkpoints"), "MASH_AUDIT_KEY_FILE="+filepath.Join(scratch, "audit.key"))
 	if cfg.unsafe {
 		h.env = append(h.env, crashUnsafe)
 	}
