@@ -107,6 +107,16 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	opt := match.Options{Threshold: *threshold, Progress: progress, OneToOne: *oneToOne, Explain: *explain}
+	// readAndModel reads --in and the model for it (from --model, or trained
+	// on the records).
+	readAndModel := func() ([]match.Record, *match.Model, error) {
+		recs, err := read(*in)
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := model(recs)
+		return recs, m, err
+	}
 	needIn := func() error {
 		if *in == "" {
 			fmt.Fprintf(stderr, "match %s: --in is required\n", sub)
@@ -131,11 +141,7 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 			fmt.Fprintln(stderr, "match train: --model is required")
 			return errUsage
 		}
-		recs, err := read(*in)
-		if err != nil {
-			return err
-		}
-		m, err := model(recs)
+		_, m, err := readAndModel()
 		if err != nil {
 			return err
 		}
@@ -152,11 +158,7 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 		if err := needIn(); err != nil {
 			return err
 		}
-		recs, err := read(*in)
-		if err != nil {
-			return err
-		}
-		m, err := model(recs)
+		recs, m, err := readAndModel()
 		if err != nil {
 			return err
 		}
@@ -210,11 +212,7 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 		})
 	case "eval":
 		if *in != "" {
-			recs, err := read(*in)
-			if err != nil {
-				return err
-			}
-			m, err := model(recs)
+			recs, m, err := readAndModel()
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ package match
 import (
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	mash "openmash.org/mash"
@@ -269,18 +270,9 @@ func mkDate(y, m, d int) Date {
 	return Date{y, m, d}
 }
 
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
+// daysIn is the number of days in month m of year y: day 0 of the next
+// month is the last day of this one.
+func daysIn(y, m int) int { return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day() }
 
 func allDigits(s string) bool {
 	if s == "" {

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Columns are the CSV columns of a record, as `mash match` reads them.
@@ -317,18 +318,9 @@ func pickSex(r *rand.Rand, sex byte, m, f *table) string {
 	return f.pick(r)
 }
 
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
+// daysIn is the number of days in month m of year y: day 0 of the next
+// month is the last day of this one.
+func daysIn(y, m int) int { return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day() }
 
 // newPerson makes a person of the given age (in whole years on 1 January 2026).
 func (g *Generator) newPerson(hh *household, o int, sex byte, family string, age int) *person {
