@@ -27,6 +27,9 @@ const (
 	ActionBreakGlass      Action = "contact:break_glass" // open a contact outside one's scope, with a reason
 	ActionItemRelease     Action = "item:release"        // the owning agency releases a mash_only item
 	ActionAuditRead       Action = "audit:read"
+	ActionPersonMatch     Action = "person:match" // search for a person; results respect scope
+	ActionPersonRead      Action = "person:read"  // a person page; scope decides what it shows
+	ActionPersonMerge     Action = "person:merge" // merge, unmerge and resolve uncertain matches
 )
 
 // permissions is the role table: which role may attempt which action. What a
@@ -35,15 +38,18 @@ var permissions = map[Role][]Action{
 	RoleReferrer: {ActionContactCreate, ActionContactRead, ActionContactList, ActionAgencyRead},
 	RoleScreener: {ActionContactCreate, ActionContactRead, ActionContactList, ActionContactScreen,
 		ActionContactRate, ActionRequestCreate, ActionRequestRead, ActionFeedbackSend, ActionContactClose,
-		ActionHistoryRead, ActionAgencyRead, ActionPolicyRead},
+		ActionHistoryRead, ActionAgencyRead, ActionPolicyRead, ActionPersonMatch, ActionPersonRead, ActionPersonMerge},
 	RoleManager: {ActionContactCreate, ActionContactRead, ActionContactList, ActionContactScreen,
 		ActionContactRate, ActionConsentOverride, ActionRequestCreate, ActionRequestRead, ActionDecide,
-		ActionFeedbackSend, ActionContactClose, ActionHistoryRead, ActionAgencyRead, ActionPolicyRead},
-	RoleResearcher: {ActionRequestRead, ActionReturnSubmit, ActionContactRead, ActionAgencyRead, ActionBreakGlass, ActionItemRelease},
-	RoleReceiver:   {ActionContactRead, ActionContactList, ActionAgencyRead, ActionBreakGlass},
-	RoleAuditor:    {ActionAgencyRead, ActionPolicyRead, ActionAuditRead, ActionBreakGlass, ActionContactRead, ActionHistoryRead},
-	RoleAnalyst:    {ActionAgencyRead, ActionPolicyRead},
-	RoleAdmin:      {ActionAgencyRead, ActionAgencyManage, ActionUserManage, ActionPolicyRead},
+		ActionFeedbackSend, ActionContactClose, ActionHistoryRead, ActionAgencyRead, ActionPolicyRead,
+		ActionPersonMatch, ActionPersonRead, ActionPersonMerge},
+	RoleResearcher: {ActionRequestRead, ActionReturnSubmit, ActionContactRead, ActionAgencyRead, ActionBreakGlass, ActionItemRelease,
+		ActionPersonMatch, ActionPersonRead},
+	RoleReceiver: {ActionContactRead, ActionContactList, ActionAgencyRead, ActionBreakGlass, ActionPersonMatch, ActionPersonRead},
+	RoleAuditor: {ActionAgencyRead, ActionPolicyRead, ActionAuditRead, ActionBreakGlass, ActionContactRead, ActionHistoryRead,
+		ActionPersonRead},
+	RoleAnalyst: {ActionAgencyRead, ActionPolicyRead},
+	RoleAdmin:   {ActionAgencyRead, ActionAgencyManage, ActionUserManage, ActionPolicyRead},
 }
 
 // Resource is what an action is taken on. The zero value stands for "some

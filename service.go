@@ -90,6 +90,7 @@ type Token struct {
 // stale version is a Conflict and changes nothing.
 type Hub interface {
 	Trust
+	Identity
 
 	// Set-up. Agencies and users are managed by admins (or the CLI, which acts
 	// as the system).

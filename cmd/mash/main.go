@@ -70,6 +70,10 @@ commands:
   retention hold|release --contact REF --reason R  place or lift a legal hold
   bench intake [--contacts N] [--concurrency C]     measure intake over HTTP and the raw store
   bench gen-people --n N --out F [--seed S] [--dup-rate R] [--truth T] [--twins-heavy]   synthetic people with ground truth
+  bench match [--persons N] [--queries Q] [--db URL]   load N synthetic people, time online matching against them
+  persons import --agency A --in F [--clusters C]   load an agency's index: link each record to a person (or, with
+                                    clusters from match dedupe, load each cluster as one person)
+  persons model install --model M.json | model show   install or print the hub's identity model
   match train --in F --model M.json                 estimate a record-linkage model from records (u by sampling, m by EM)
   match dedupe --in F --out clusters.csv [--model M.json]   cluster records into people (record_id, cluster_id)
   match link --left A --right B --out pairs.csv [--model M.json] [--one-to-one] [--explain]   pairs across two files (left_id, right_id, score)
@@ -147,8 +151,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdGenPeople(ctx, rest[1:], stdout, stderr)
 	case cmd == "bench" && sub == "intake":
 		return cmdBenchIntake(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "bench" && sub == "match":
+		return cmdBenchMatch(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "match":
 		return cmdMatch(ctx, rest, getenv, stdin, stdout, stderr)
+	case cmd == "persons":
+		return cmdPersons(ctx, rest, getenv, stdout, stderr)
 	case cmd == "audit":
 		return cmdAudit(ctx, rest, getenv, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":

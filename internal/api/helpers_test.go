@@ -312,7 +312,8 @@ func count(t *testing.T, db *store.DB, q string, args ...any) int {
 type counts map[string]int
 
 var countedTables = []string{"contacts", "contact_subjects", "persons", "transitions", "rag_changes", "info_requests",
-	"agency_returns", "return_items", "decisions", "feedback", "idempotency_keys", "audit_events"}
+	"agency_returns", "return_items", "decisions", "feedback", "idempotency_keys", "audit_events",
+	"person_records", "person_keys", "identity_decisions", "match_reviews", "person_merges", "person_merge_items"}
 
 func snapshot(t *testing.T, db *store.DB) counts {
 	t.Helper()

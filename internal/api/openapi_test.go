@@ -329,6 +329,12 @@ var knownRoutes = []string{
 	"GET /api/v1/audit/events",
 	"GET /api/v1/audit/break-glass",
 	"POST /api/v1/audit/break-glass/{id}/review",
+	"POST /api/v1/persons/match",
+	"GET /api/v1/persons/{id}",
+	"POST /api/v1/persons/{id}/merge",
+	"POST /api/v1/merges/{id}/undo",
+	"GET /api/v1/match-reviews",
+	"POST /api/v1/match-reviews/{id}/resolve",
 }
 
 // TestOpenAPIRoutes: the document lists exactly the routes served.

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"openmash.org/mash"
@@ -258,7 +259,49 @@ func Seed(ctx context.Context, db *store.DB, opt Options) ([]Login, error) {
 	if err := g.run(ctx, db, plans, &clock); err != nil {
 		return nil, err
 	}
+	if err := g.indexes(ctx, db, plans); err != nil {
+		return nil, err
+	}
 	return logins, nil
+}
+
+// indexes loads the police's and the school nurses' own indexes of people:
+// some of the demo's people as those agencies recorded them (their own
+// spellings, a missing address), linked to the hub's persons by the matcher,
+// so person pages show who is known where.
+func (g *gen) indexes(ctx context.Context, db *store.DB, plans []*plan) error {
+	recs := map[string][]mash.PersonRecord{}
+	seen := map[*person]bool{}
+	for _, p := range plans {
+		for _, pp := range p.people {
+			if seen[pp] || pp.born.IsZero() {
+				continue
+			}
+			seen[pp] = true
+			agency := "police"
+			if g.now.Year()-pp.born.Year() < 18 {
+				agency = "health"
+			}
+			if !chance(g.r, 0.4) {
+				continue
+			}
+			r := mash.PersonRecord{SourceRef: fmt.Sprintf("%s-%05d", strings.ToUpper(agency[:3]), len(recs[agency])+1),
+				GivenName: pp.given, FamilyName: pp.family, DOB: pp.dob(), Sex: pp.sex, NHSNumber: pp.nhs}
+			if pp.home != nil && chance(g.r, 0.7) {
+				r.Address, r.Postcode = pp.home.address, pp.home.postcode
+			}
+			if agency == "police" {
+				r.NHSNumber = "" // the police do not record NHS numbers
+			}
+			recs[agency] = append(recs[agency], r)
+		}
+	}
+	for _, agency := range []string{"police", "health"} {
+		if _, err := db.ImportAgencyRecords(ctx, store.System, g.agencies[agency].ID, recs[agency]); err != nil {
+			return fmt.Errorf("demo: load the %s index: %w", agency, err)
+		}
+	}
+	return nil
 }
 
 func (g *gen) setup(ctx context.Context, db *store.DB, clock *time.Time) ([]Login, error) {

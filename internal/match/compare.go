@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -23,6 +24,9 @@ type prepared struct {
 	family      string
 	familyParts []string
 	familySx    string
+	givenDM     [2]string // Double Metaphone primary and alternate
+	familyDM    [2]string
+	addrNumber  bool // the address holds a house or flat number: it names a dwelling, not a town
 	dob         Date
 	sex         string
 	pc          Postcode
@@ -42,6 +46,8 @@ func prepare(r Record) prepared {
 	p.familyParts = FamilyParts(r.Family)
 	p.family = strings.Join(p.familyParts, "")
 	p.givenSx, p.familySx = Soundex(p.given), Soundex(p.family)
+	p.givenDM[0], p.givenDM[1] = DoubleMetaphone(p.given)
+	p.familyDM[0], p.familyDM[1] = DoubleMetaphone(p.family)
 
 	p.dob = ParseDate(r.DOB)
 	if !p.dob.Known() {
@@ -53,8 +59,9 @@ func prepare(r Record) prepared {
 		p.sex = s[:1]
 	}
 	p.pc = ParsePostcode(r.Postcode)
-	p.addr = Fold(r.Address)
-	p.addrTokens = strings.Fields(p.addr)
+	p.addrTokens = AddressTokens(r.Address)
+	p.addr = strings.Join(p.addrTokens, " ")
+	p.addrNumber = strings.ContainsAny(p.addr, "0123456789")
 	sort.Strings(p.addrTokens)
 	p.ident, p.validNHS = NormaliseID(r.NHS)
 	digits := strings.Map(func(c rune) rune {
@@ -104,10 +111,10 @@ var comparisons = []comparison{
 			{"different", "given name: different"},
 		},
 		compare: func(a, b *prepared) int {
-			if a.given == "" || b.given == "" {
+			if a.given == "" || b.given == "" || loneFamily(a, b) || loneFamily(b, a) {
 				return -1
 			}
-			return nameLevel(a.given, b.given, a.givenSx, b.givenSx, swapped(a, b), true)
+			return nameLevel(a.given, b.given, a.givenDM, b.givenDM, swapped(a, b), true)
 		},
 	},
 	{
@@ -123,25 +130,32 @@ var comparisons = []comparison{
 			{"different", "family name: different"},
 		},
 		compare: func(a, b *prepared) int {
-			if a.family == "" || b.family == "" {
+			af, bf, ap, bp, ac, bc := a.family, b.family, a.familyParts, b.familyParts, a.familyDM, b.familyDM
+			if loneFamily(a, b) {
+				af, ap, ac = a.given, []string{a.given}, a.givenDM
+			}
+			if loneFamily(b, a) {
+				bf, bp, bc = b.given, []string{b.given}, b.givenDM
+			}
+			if af == "" || bf == "" {
 				return -1
 			}
-			if a.family == b.family {
+			if af == bf {
 				return 0
 			}
 			if swapped(a, b) {
 				return 1
 			}
-			if len(a.familyParts) > 1 || len(b.familyParts) > 1 {
-				for _, x := range a.familyParts {
-					for _, y := range b.familyParts {
+			if len(ap) > 1 || len(bp) > 1 {
+				for _, x := range ap {
+					for _, y := range bp {
 						if x == y {
 							return 2
 						}
 					}
 				}
 			}
-			l := nameLevel(a.family, b.family, a.familySx, b.familySx, false, false)
+			l := nameLevel(af, bf, ac, bc, false, false)
 			switch l {
 			case 3, 4, 5, 6:
 				return l
@@ -289,8 +303,17 @@ var comparisons = []comparison{
 	},
 }
 
-// nameLevel grades two folded names on the given-name scale.
-func nameLevel(a, b, sa, sb string, swap, given bool) int {
+// loneFamily reports whether a holds a single name, recorded as its given
+// name, that is b's family name (or close to it): "Pollard" alone is more
+// likely Mr Pollard than someone called Pollard by his first name.
+func loneFamily(a, b *prepared) bool {
+	return a.family == "" && a.given != "" && b.family != "" && a.given != b.given &&
+		(a.given == b.family || JaroWinkler(a.given, b.family) >= 0.88)
+}
+
+// nameLevel grades two folded names on the given-name scale; sa and sb are
+// their Double Metaphone codes.
+func nameLevel(a, b string, sa, sb [2]string, swap, given bool) int {
 	if a == b {
 		return 0
 	}
@@ -306,7 +329,7 @@ func nameLevel(a, b, sa, sb string, swap, given bool) int {
 		return 3
 	case jw >= 0.88:
 		return 4
-	case sa != "" && sa == sb:
+	case soundAlike(sa, sb):
 		return 5
 	case jw >= 0.7:
 		return 6
@@ -338,29 +361,29 @@ func fuzzyJaccard(a, b []string) float64 {
 
 // twinsOrRelatives is the hard rule no score overrides. Two records are
 // never the same person when they hold two valid NHS numbers that are not one
-// keying error apart; when they look like twins or siblings — similar family
-// names (typos, transliterations, a shared part of a double-barrelled name,
-// names swapped over), dates of birth that agree as far as both are known
-// (allowing a day/month swap or one wrong digit; an unknown date cannot tell
-// them apart), the same address or postcode — with clearly different given
-// names; or when they look like a parent and child — the same name and
-// address with birth years twelve or more apart. A shared identifier (within
-// one keying error) overrides the twin and parent–child rules: no two people
-// share one.
+// keying error apart; when they look like twins or siblings — one household
+// (see sameHousehold), similar family names (typos, transliterations, a
+// shared part of a double-barrelled name, names swapped over), dates of birth
+// that agree as far as both are known (allowing a day/month swap or one wrong
+// digit; an unknown date cannot tell them apart) — with given names that are
+// not one name written two ways (see differentGiven); or when they look like
+// a parent and child — the same name and household with birth years twelve or
+// more apart, unless only a year digit or two was mistyped. A shared
+// identifier (within one keying error) overrides the twin and parent–child
+// rules: no two people share one.
 func twinsOrRelatives(a, b *prepared) bool {
 	if a.validNHS && b.validNHS && !editDistanceAtMost1(a.ident, b.ident) {
 		return true
 	}
-	sameID := a.ident != "" && editDistanceAtMost1(a.ident, b.ident) && b.ident != ""
-	if sameID {
+	if a.ident != "" && b.ident != "" && editDistanceAtMost1(a.ident, b.ident) {
 		return false
 	}
-	sameAddr := (a.pc.Unit != "" && a.pc.Unit == b.pc.Unit) || (a.addr != "" && a.addr == b.addr)
-	if !sameAddr {
-		return false
+	if !sameHousehold(a, b) {
+		return twinsApart(a, b)
 	}
-	if a.dob.Y != 0 && b.dob.Y != 0 && a.given == b.given && a.family == b.family {
-		if d := a.dob.Y - b.dob.Y; d >= 12 || d <= -12 {
+	x, y := a.dob, b.dob
+	if x.Y != 0 && y.Y != 0 && a.given == b.given && a.family == b.family {
+		if d := x.Y - y.Y; (d >= 12 || d <= -12) && !yearTypo(x, y) {
 			return true
 		}
 	}
@@ -372,33 +395,172 @@ func twinsOrRelatives(a, b *prepared) bool {
 	case ag != "" && bf != "" && af != bg && (ag == bf || JaroWinkler(ag, bf) >= 0.9):
 		ag, af = af, ag
 	}
-	if af == "" || bf == "" || !(af == bf || editDistanceAtMost1(af, bf) || sharePart(a.familyParts, b.familyParts) ||
-		JaroWinkler(af, bf) >= 0.8 || NicknameMatch(af, bf)) {
+	if af == "" || bf == "" || !(similarFamily(af, bf) || NicknameMatch(af, bf) ||
+		// Parts of a double-barrelled name, one perhaps mistyped: Jones-Robinson, Jnes.
+		(af == a.family && bf == b.family && similarPart(a.familyParts, b.familyParts))) {
 		return false
 	}
-	// An unknown date of birth cannot tell twins or siblings apart.
-	x, y := a.dob, b.dob
+	// 1 January often stands for "born that year, date not known".
+	if x.M == 1 && x.D == 1 || y.M == 1 && y.D == 1 {
+		x, y = Date{Y: x.Y}, Date{Y: y.Y}
+	}
 	if x.Known() && y.Known() && !Transposed(x, y) && !OneDigitTypo(x, y) &&
 		(x.Y != y.Y || (x.M != 0 && y.M != 0 && x.M != y.M) || (x.D != 0 && y.D != 0 && x.D != y.D)) {
 		return false
 	}
-	a, b = &prepared{given: ag}, &prepared{given: bg}
-	if a.given == "" || b.given == "" || a.given == b.given || NicknameMatch(a.given, b.given) {
-		return false
+	if !x.Known() || !y.Known() {
+		// Nothing to tell a sibling from a twin: only clearly unrelated names.
+		return unrelatedGiven(ag, bg, a, b)
 	}
-	if len(a.given) == 1 || len(b.given) == 1 {
-		return a.given[0] != b.given[0]
-	}
-	return JaroWinkler(a.given, b.given) < 0.88 && !editDistanceAtMost1(a.given, b.given)
+	return differentGiven(ag, bg, a, b)
 }
 
-func sharePart(x, y []string) bool {
-	if len(x) < 2 && len(y) < 2 {
+// unrelatedGiven is differentGiven made stricter where sex does not already
+// tell the two apart: the names must share no formal name, prefix, sound or
+// more than a passing likeness of spelling.
+func unrelatedGiven(g, h string, a, b *prepared) bool {
+	if !differentGiven(g, h, a, b) {
 		return false
 	}
+	if sexDiffers(a, b) {
+		return true
+	}
+	if NicknameMatch(g, h) || namePrefix(g, h) {
+		return false
+	}
+	return JaroWinkler(g, h) < 0.8 && !soundAlike(nameCodes(a, g), nameCodes(b, h))
+}
+
+func sexKnown(a, b *prepared) bool {
+	return a.sex != "" && b.sex != "" && a.sex != "u" && b.sex != "u"
+}
+
+func sexDiffers(a, b *prepared) bool { return sexKnown(a, b) && a.sex != b.sex }
+
+// twinsApart recognises twins without a shared address on record (one has
+// moved, or the address was not taken): the same family name (within a typo)
+// and full date of birth, both sexes recorded, and given names with nothing
+// in common — no nickname, initial, prefix, likeness of spelling or sound.
+func twinsApart(a, b *prepared) bool {
+	x, y := a.dob, b.dob
+	if !x.Full() || x != y || x.M == 1 && x.D == 1 || a.family == "" || !editDistanceAtMost1(a.family, b.family) {
+		return false
+	}
+	g, h := a.given, b.given
+	if len(g) < 2 || len(h) < 2 || !sexKnown(a, b) || NicknameMatch(g, h) || namePrefix(g, h) {
+		return false
+	}
+	return JaroWinkler(g, h) < 0.8 && !soundAlike(a.givenDM, b.givenDM)
+}
+
+// sameHousehold reports whether two records place their people in one
+// dwelling: the same postcode or phone number, or the same address naming a
+// house or flat number. A shared town or birthplace ("London") is no household.
+func sameHousehold(a, b *prepared) bool {
+	if a.pc.Unit != "" && a.pc.Unit == b.pc.Unit || len(a.phone) >= 6 && a.phone == b.phone {
+		return true
+	}
+	return a.addrNumber && a.addr == b.addr
+}
+
+// yearTypo reports whether two dates agree on day and month and differ in at
+// most two digits of the year: a keying error, not a generation apart.
+func yearTypo(x, y Date) bool {
+	if x.M != y.M || x.D != y.D {
+		return false
+	}
+	n := 0
+	for i, j := x.Y, y.Y; i > 0 || j > 0; i, j = i/10, j/10 {
+		if i%10 != j%10 {
+			n++
+		}
+	}
+	return n <= 2
+}
+
+// differentGiven reports whether two given names (from records a and b)
+// name different people rather than one name written two ways: not the
+// same, a nickname of the other or a transliteration (directly: John and
+// Nathan, both listed under Jonathan, may be twins), initial or prefix
+// ("art", "arthur"), typo, very close spelling, or close spelling with the
+// same sound — and always when the records' sexes differ, since boy–girl
+// twins often have names that look alike (Oliver, Olivia; Theo, Thea).
+func differentGiven(x, y string, a, b *prepared) bool {
+	if x == "" || y == "" || x == y || slices.Contains(CanonicalGiven(x), y) || slices.Contains(CanonicalGiven(y), x) ||
+		translit[x] != "" && translit[x] == translit[y] {
+		return false
+	}
+	if len(x) == 1 || len(y) == 1 {
+		return x[0] != y[0]
+	}
+	if sexDiffers(a, b) {
+		return true
+	}
+	if editDistanceAtMost1(x, y) || namePrefix(x, y) {
+		return false
+	}
+	jw := JaroWinkler(x, y)
+	sound := soundAlike(nameCodes(a, x), nameCodes(b, y))
+	if !sexKnown(a, b) {
+		// Records without sex are mostly old or sparse ones, where one
+		// person's name is written many ways: names sounding alike or
+		// sharing a formal name (Bob, Bert: Robert) count as one name.
+		return jw < 0.92 && !sound && !NicknameMatch(x, y)
+	}
+	// Twins' names can be close (Samina, Sana): closeness alone must be very
+	// close, or close and sounding the same.
+	return jw < 0.92 && !(jw >= 0.8 && sound)
+}
+
+// namePrefix reports whether the shorter name (three letters or more) begins
+// the longer, or both share their first four letters: "will", "william";
+// "monty", "montague".
+func namePrefix(x, y string) bool {
+	if len(x) > len(y) {
+		x, y = y, x
+	}
+	if len(x) < 3 {
+		return false
+	}
+	n := 0
+	for n < len(x) && x[n] == y[n] {
+		n++
+	}
+	return n == len(x) || n >= 4
+}
+
+// nameCodes are the Double Metaphone codes of name, one of p's names.
+func nameCodes(p *prepared, name string) [2]string {
+	switch name {
+	case p.given:
+		return p.givenDM
+	case p.family:
+		return p.familyDM
+	}
+	var c [2]string
+	c[0], c[1] = DoubleMetaphone(name)
+	return c
+}
+
+// soundAlike reports whether two names share a Double Metaphone code,
+// primary or alternate, as Splink's array-intersect phonetic level does.
+func soundAlike(x, y [2]string) bool {
+	for _, c := range x {
+		if c != "" && (c == y[0] || c == y[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+func similarFamily(x, y string) bool {
+	return x == y || editDistanceAtMost1(x, y) || JaroWinkler(x, y) >= 0.8
+}
+
+func similarPart(x, y []string) bool {
 	for _, p := range x {
 		for _, q := range y {
-			if p == q {
+			if similarFamily(p, q) {
 				return true
 			}
 		}

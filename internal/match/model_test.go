@@ -180,6 +180,52 @@ func TestTwinRule(t *testing.T) {
 	if !twinsOrRelatives(&a, &b) {
 		t.Error("two different valid NHS numbers must keep records apart")
 	}
+	home := Record{Family: "Khan", DOB: "2012-10-05", Postcode: "HD5 3RF", Address: "115 Manor Rise, Huddersfield"}
+	rec := func(given, sex string, f func(*Record)) Record {
+		r := home
+		r.Given, r.Sex = given, sex
+		if f != nil {
+			f(&r)
+		}
+		return r
+	}
+	for _, c := range []struct {
+		name string
+		a, b Record
+		want bool
+	}{
+		{"boy and girl twins with names alike", rec("Oliver", "M", nil), rec("Olivia", "F", nil), true},
+		{"sister twins with names alike", rec("Samina", "F", nil), rec("Sana", "F", nil), true},
+		{"spelling variants", rec("Stephen", "M", nil), rec("Steven", "M", nil), false},
+		{"short form", rec("Arthur", "M", nil), rec("Art", "", nil), false},
+		{"a town is no household", rec("Amir", "", func(r *Record) { r.Postcode, r.Address = "", "Bradford" }),
+			rec("Zain", "", func(r *Record) { r.Postcode, r.Address = "", "Bradford" }), false},
+		{"same address, abbreviated", rec("Amir", "", func(r *Record) { r.Postcode, r.Address = "", "115 Manor Road, Huddersfield" }),
+			rec("Zain", "", func(r *Record) { r.Postcode, r.Address = "", "115 Manor Rd Huddersfield" }), true},
+		{"next door", rec("Amir", "", func(r *Record) { r.Postcode, r.Address = "", "115 Manor Road, Huddersfield" }),
+			rec("Zain", "", func(r *Record) { r.Postcode, r.Address = "", "117 Manor Rd Huddersfield" }), false},
+		{"twins, one moved", rec("Ruby", "F", nil), rec("Laila", "F", func(r *Record) { r.Postcode, r.Address = "LS28 1AN", "" }), true},
+		{"shared phone", rec("Tyler", "M", func(r *Record) { r.Postcode, r.Address, r.Phone = "", "", "01632 960001" }),
+			rec("George", "M", func(r *Record) { r.Postcode, r.Address, r.Phone = "", "", "01632960001" }), true},
+		{"birth year mistyped, not a parent", rec("Yusuf", "M", func(r *Record) { r.DOB = "1952-10-05" }), rec("Yusuf", "M", func(r *Record) { r.DOB = "1982-10-05" }), false},
+		{"double-barrelled name mistyped", rec("Rowan", "M", func(r *Record) { r.Family = "Jones-Robinson" }), rec("Theo", "M", func(r *Record) { r.Family = "Jnes" }), true},
+	} {
+		pa, pb := prepare(c.a), prepare(c.b)
+		if got := twinsOrRelatives(&pa, &pb); got != c.want || twinsOrRelatives(&pb, &pa) != got {
+			t.Errorf("%s: twinsOrRelatives = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestLoneFamilyName(t *testing.T) {
+	a, b := prepare(Record{Given: "Pollard"}), prepare(Record{Given: "Tom", Family: "Pollard"})
+	fam, giv := comparisons[fieldIndex("family_name")], comparisons[fieldIndex("given_name")]
+	if l := fam.compare(&a, &b); l != 0 || fam.compare(&b, &a) != 0 {
+		t.Errorf("family level %d, want exact", l)
+	}
+	if l := giv.compare(&a, &b); l != -1 {
+		t.Errorf("given level %d, want not compared", l)
+	}
 }
 
 func TestImpossibleDateTypo(t *testing.T) {

@@ -59,14 +59,17 @@ func Fold(s string) string {
 
 var titles = map[string]bool{
 	"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true, "prof": true,
-	"rev": true, "sir": true, "dame": true, "master": true, "lord": true, "lady": true,
+	"rev": true, "revd": true, "sir": true, "dame": true, "master": true, "lord": true, "lady": true,
+	"hon": true, "rt": true, "the": true, "col": true, "capt": true, "lt": true, "sgt": true,
+	"major": true, "general": true, "colonel": true, "captain": true, "admiral": true,
+	"baron": true, "baronet": true, "earl": true, "viscount": true, "first": true,
 }
 
-// NameTokens folds a name and drops titles.
+// NameTokens folds a name and drops titles and ordinals ("4th baronet").
 func NameTokens(s string) []string {
 	var out []string
 	for _, t := range strings.Fields(Fold(s)) {
-		if titles[t] {
+		if titles[t] || ordinal(t) {
 			continue
 		}
 		out = append(out, t)
@@ -331,4 +334,29 @@ func dayNum(d Date) int {
 		day = 15
 	}
 	return d.Y*365 + d.Y/4 + (m-1)*304/10 + day
+}
+
+// streetWords expands the abbreviations agencies use in addresses, so that
+// "12 Mill Rd" and "12 Mill Road" are the same address.
+var streetWords = map[string]string{
+	"rd": "road", "st": "street", "ave": "avenue", "av": "avenue", "ln": "lane", "cl": "close",
+	"dr": "drive", "cres": "crescent", "gdns": "gardens", "terr": "terrace", "ter": "terrace",
+	"sq": "square", "pl": "place", "ct": "court", "gr": "grove", "pk": "park", "hse": "house",
+}
+
+// AddressTokens folds an address into words with street abbreviations expanded.
+func AddressTokens(s string) []string {
+	t := strings.Fields(Fold(s))
+	for i, w := range t {
+		if x, ok := streetWords[w]; ok {
+			t[i] = x
+		}
+	}
+	return t
+}
+
+// ordinal reports whether t is like "1st", "2nd", "14th".
+func ordinal(t string) bool {
+	n := len(t)
+	return n >= 3 && allDigits(t[:n-2]) && (t[n-2:] == "st" || t[n-2:] == "nd" || t[n-2:] == "rd" || t[n-2:] == "th")
 }

@@ -2,6 +2,7 @@ package match
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -22,6 +23,15 @@ func TestNameTokens(t *testing.T) {
 	got := NameTokens("Mrs. Kayley Smyth-Jones")
 	if len(got) != 3 || got[0] != "kayley" || got[2] != "jones" {
 		t.Errorf("NameTokens = %q", got)
+	}
+	if got := NameTokens("Rt. Hon. Henry, 4th Baronet"); len(got) != 1 || got[0] != "henry" {
+		t.Errorf("NameTokens = %q", got)
+	}
+}
+
+func TestAddressTokens(t *testing.T) {
+	if got := strings.Join(AddressTokens("Flat 2, 12 Mill Rd, St Albans"), " "); got != "flat 2 12 mill road street albans" {
+		t.Errorf("AddressTokens = %q", got)
 	}
 }
 

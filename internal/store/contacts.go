@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"openmash.org/mash"
+	"openmash.org/mash/internal/match"
 )
 
 // CreateContact stores a new contact, its subjects (each linked to a person
@@ -28,6 +29,10 @@ func (db *DB) CreateContact(ctx context.Context, by mash.Actor, c *mash.Contact,
 	c.CreatedBy, c.CreatedAt, c.UpdatedAt = by.UserID, now, now
 	c.RAG, c.DueAt, c.ScreenedAt, c.ThresholdLevel, c.ClosureReason, c.ConsentOverride = "", nil, nil, 0, "", nil
 	policy, err := db.Policy(ctx)
+	if err != nil {
+		return false, err
+	}
+	model, err := db.MatchModel(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -79,7 +84,7 @@ func (db *DB) CreateContact(ctx context.Context, by mash.Actor, c *mash.Contact,
 			return err
 		}
 		for i := range c.Subjects {
-			if err := db.insertSubject(ctx, tx, c.ID, i, &c.Subjects[i]); err != nil {
+			if err := db.insertSubject(ctx, tx, model, by, c.ID, i, &c.Subjects[i]); err != nil {
 				return err
 			}
 		}
@@ -140,26 +145,22 @@ func insertContact(ctx context.Context, tx querier, c *mash.Contact) error {
 	return dbErr(err)
 }
 
-// insertSubject stores a subject, creating a person record unless the subject
-// names an existing one. (Identity matching links subjects to known people.)
-func (db *DB) insertSubject(ctx context.Context, tx querier, contactID string, ord int, s *mash.Subject) error {
+// insertSubject stores a subject and links it to a person: the one the
+// caller chose (a screener picking a match candidate), else the one the
+// matcher finds, else a new person; the decision is recorded (see linkRecord).
+func (db *DB) insertSubject(ctx context.Context, tx querier, m *match.Model, by mash.Actor, contactID string, ord int, s *mash.Subject) error {
 	s.ID = newID()
-	if s.PersonID != "" {
-		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM persons WHERE id = $1`, s.PersonID).Scan(&one); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return &mash.Error{Kind: mash.KindInvalid, Msg: "the contact is not valid",
-					Fields: map[string]string{fmt.Sprintf("subjects[%d].person_id", ord): "no such person"}}
-			}
-			return dbErr(err)
+	r := mash.PersonRecord{ID: s.ID, Kind: mash.RecordSubject, SourceRef: s.ID, GivenName: s.GivenName,
+		FamilyName: s.FamilyName, DOB: s.DOB, Sex: s.Sex, Address: s.Address, Postcode: s.Postcode,
+		NHSNumber: s.NHSNumber, CreatedAt: db.Now().UTC()}
+	if _, err := db.linkRecord(ctx, tx, m, by, &r, s.PersonID); err != nil {
+		if mash.KindOf(err) == mash.KindNotFound {
+			return &mash.Error{Kind: mash.KindInvalid, Msg: "the contact is not valid",
+				Fields: map[string]string{fmt.Sprintf("subjects[%d].person_id", ord): "no such person"}}
 		}
-	} else {
-		s.PersonID = newID()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO persons (id, given_name, family_name, dob, sex, postcode, nhs_number, created_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, s.PersonID, s.GivenName, s.FamilyName, s.DOB, s.Sex, s.Postcode, s.NHSNumber, db.Now().UTC()); err != nil {
-			return dbErr(err)
-		}
+		return err
 	}
+	s.PersonID = r.PersonID
 	_, err := tx.ExecContext(ctx, `INSERT INTO contact_subjects (id, contact_id, person_id, ord, role, given_name, family_name,
 		dob, sex, address, postcode, nhs_number) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
 		s.ID, contactID, s.PersonID, ord, string(s.Role), s.GivenName, s.FamilyName, s.DOB, s.Sex, s.Address, s.Postcode, s.NHSNumber)

@@ -241,10 +241,15 @@ func (db *DB) Anonymise(ctx context.Context, by mash.Actor, c mash.RetentionCand
 			q    string
 			args []any
 		}{
-			{`UPDATE persons SET given_name = '', family_name = '', dob = '', postcode = '', nhs_number = ''
+			{`UPDATE persons SET given_name = '', family_name = '', dob = '', address = '', postcode = '', nhs_number = ''
 				WHERE id IN (SELECT person_id FROM contact_subjects WHERE contact_id = $1)
 				AND NOT EXISTS (SELECT 1 FROM contact_subjects s JOIN contacts o ON o.id = s.contact_id
-					WHERE s.person_id = persons.id AND o.id <> $1 AND o.anonymised_at IS NULL)`, []any{c.ContactID}},
+					WHERE s.person_id = persons.id AND o.id <> $1 AND o.anonymised_at IS NULL)
+				AND NOT EXISTS (SELECT 1 FROM person_records pr WHERE pr.person_id = persons.id AND pr.kind = 'agency')`, []any{c.ContactID}},
+			// The subjects' identity records leave the match index with them.
+			{`DELETE FROM person_keys WHERE record_id IN (SELECT id FROM contact_subjects WHERE contact_id = $1)`, []any{c.ContactID}},
+			{`UPDATE person_records SET given_name = '', middle_names = '', family_name = '', dob = '', address = '', postcode = '',
+				nhs_number = '', phone = '', household_key = '' WHERE id IN (SELECT id FROM contact_subjects WHERE contact_id = $1)`, []any{c.ContactID}},
 			{`UPDATE contact_subjects SET given_name = '', family_name = '', dob = '', address = '', postcode = '', nhs_number = ''
 				WHERE contact_id = $1`, []any{c.ContactID}},
 			{`UPDATE contacts SET narrative = $2, referrer = $3, consent = '{"family_aware":false,"status":"given"}', consent_override = NULL,

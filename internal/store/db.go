@@ -54,6 +54,8 @@ type DB struct {
 	Now func() time.Time
 	// policy caches the parsed RAG policy (see Policy).
 	policy atomic.Pointer[cachedPolicy]
+	// model caches the identity model (see MatchModel).
+	model atomic.Pointer[cachedModel]
 	// PasswordParams sets the argon2id cost of new passwords.
 	PasswordParams auth.Params
 }
@@ -199,6 +201,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if err := db.ensurePersonKeys(ctx); err != nil {
+		return fmt.Errorf("store: person keys: %w", err)
 	}
 	return nil
 }
