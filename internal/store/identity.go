@@ -240,6 +240,10 @@ func (db *DB) linkRecord(ctx context.Context, tx querier, m *match.Model, by mas
 		if merged.Valid {
 			chosen = merged.String // the person was merged: link to the survivor
 		}
+		var err error
+		if chosen, err = claimPerson(ctx, tx, chosen); err != nil {
+			return "", err
+		}
 		r.PersonID, d.Outcome, d.CandidateID = chosen, "chosen", chosen
 	} else {
 		recs, err := candidateRecords(ctx, tx, match.Keys(toMatch(r)))
@@ -253,7 +257,10 @@ func (db *DB) linkRecord(ctx context.Context, tx querier, m *match.Model, by mas
 			d.CandidateID, d.Probability, d.Fields = top.personID, top.scored.Probability, fields(top.scored)
 			switch outcome(m, top) {
 			case mash.MatchSame:
-				r.PersonID, d.Outcome = top.personID, "linked"
+				if r.PersonID, err = claimPerson(ctx, tx, top.personID); err != nil {
+					return "", err
+				}
+				d.Outcome = "linked"
 			case mash.MatchUncertain:
 				d.Outcome, review = "review", &top
 			case mash.MatchRelated:
@@ -283,6 +290,34 @@ func (db *DB) linkRecord(ctx context.Context, tx querier, m *match.Model, by mas
 		}
 	}
 	return d.Outcome, nil
+}
+
+// claimPerson locks a person's row for the rest of the transaction, so a
+// merge cannot move the person's records from under a record being linked to
+// them; a person merged meanwhile is followed to the survivor. (On SQLite
+// there is one writer and the lock is a no-op.)
+func claimPerson(ctx context.Context, tx querier, id string) (string, error) {
+	for range 5 {
+		res, err := tx.ExecContext(ctx, `UPDATE persons SET version = version WHERE id = $1 AND merged_into IS NULL`, id)
+		if err != nil {
+			return "", dbErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return id, nil
+		}
+		var next sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT merged_into FROM persons WHERE id = $1`, id).Scan(&next); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return "", mash.Errorf(mash.KindNotFound, "no such person")
+			}
+			return "", dbErr(err)
+		}
+		if !next.Valid {
+			return "", mash.Errorf(mash.KindUnavailable, "the person record is changing; try again")
+		}
+		id = next.String
+	}
+	return "", mash.Errorf(mash.KindConflict, "the person has been merged too many times to follow")
 }
 
 func insertDecision(ctx context.Context, tx querier, d mash.MatchDecision) error {

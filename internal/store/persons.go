@@ -378,6 +378,14 @@ func (db *DB) MergePersons(ctx context.Context, by mash.Actor, survivorID string
 }
 
 func (db *DB) merge(ctx context.Context, tx querier, by mash.Actor, survivorID string, r mash.MergeRequest) (*mash.Merge, error) {
+	// Lock both persons first (in a fixed order, against deadlock), so no
+	// record is linked to either while their records move.
+	lo, hi := min(survivorID, r.MergeID), max(survivorID, r.MergeID)
+	for _, id := range []string{lo, hi} {
+		if _, err := tx.ExecContext(ctx, `UPDATE persons SET version = version WHERE id = $1`, id); err != nil {
+			return nil, dbErr(err)
+		}
+	}
 	var s, o mash.Person
 	if err := loadPerson(ctx, tx, survivorID, &s); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -331,6 +332,49 @@ func TestReviewQueue(t *testing.T) {
 		for _, o := range open {
 			if o.ID == v.ID {
 				t.Fatal("resolved review still open")
+			}
+		}
+	})
+}
+
+// TestMergeRacesIntake: intakes linking to a person while that person is
+// merged into another never leave a record on the merged person.
+func TestMergeRacesIntake(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := storetest.Partnership(t, db)
+		scr := f.Actor(mash.RoleScreener)
+		at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+		a := intake(t, db, scr, at, child("Mia", "Carter", "2012-05-05", "2 Dock Road, Hull", "HU2 8AA"))
+		bSubj := child("Tia", "Parker", "2010-10-10", "77 Hill Rise, Leeds", "LS6 2QQ")
+		b := intake(t, db, scr, at, bSubj)
+		pa, pb := a.Subjects[0].PersonID, b.Subjects[0].PersonID
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				c := storetest.NewContact(at)
+				c.Subjects = []mash.Subject{bSubj}
+				if _, err := db.CreateContact(ctx, scr, c, ""); err != nil && mash.KindOf(err) != mash.KindUnavailable {
+					t.Errorf("intake: %v", err)
+				}
+			})
+		}
+		wg.Go(func() {
+			if _, err := db.MergePersons(ctx, scr, pa, mash.MergeRequest{MergeID: pb, Reason: "test", Version: 1, ConfirmNotRelated: true}); err != nil {
+				t.Errorf("merge: %v", err)
+			}
+		})
+		wg.Wait()
+		for _, q := range []string{
+			`SELECT COUNT(*) FROM person_records r JOIN persons p ON p.id = r.person_id WHERE p.merged_into IS NOT NULL`,
+			`SELECT COUNT(*) FROM contact_subjects s JOIN persons p ON p.id = s.person_id WHERE p.merged_into IS NOT NULL`,
+		} {
+			var n int
+			if err := db.SQL().QueryRow(q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 0 {
+				t.Errorf("%d rows left on the merged person: %s", n, q)
 			}
 		}
 	})
