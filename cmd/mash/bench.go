@@ -113,22 +113,11 @@ func cmdBenchIntake(ctx context.Context, args []string, getenv func(string) stri
 	if env := getenv("MASH_DATABASE_URL"); u == "" && (strings.HasPrefix(env, "postgres://") || strings.HasPrefix(env, "postgresql://")) {
 		u = env
 	}
-	if u == "" {
-		dir, err := os.MkdirTemp("", "mash-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		u = "file:" + filepath.Join(dir, "bench.db")
-	}
-	db, err := store.Open(ctx, u, store.Options{})
+	db, done, err := openBenchDB(ctx, u)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	defer done()
 
 	// The bench's own agency, referrer and token; names are unique per run so
 	// a database that already holds data (or an earlier run) is fine.
@@ -382,6 +371,33 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 }
 
 func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+
+// openBenchDB opens and migrates the database a bench fills: url, or when
+// it is empty a fresh SQLite file in a temporary directory that done removes.
+func openBenchDB(ctx context.Context, url string) (db *store.DB, done func(), err error) {
+	dir := ""
+	if url == "" {
+		if dir, err = os.MkdirTemp("", "mash-bench-"); err != nil {
+			return nil, nil, err
+		}
+		url = "file:" + filepath.Join(dir, "bench.db")
+	}
+	cleanup := func() {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}
+	if db, err = store.Open(ctx, url, store.Options{}); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		cleanup()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); cleanup() }, nil
+}
 
 // redactURL hides a password in a database URL.
 func redactURL(s string) string {

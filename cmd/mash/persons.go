@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -189,23 +188,11 @@ func cmdBenchMatch(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintln(stderr, "bench match: --persons at least 100, --queries at least 1")
 		return errUsage
 	}
-	u := *dbURL
-	if u == "" {
-		dir, err := os.MkdirTemp("", "mash-bench-match-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		u = "file:" + filepath.Join(dir, "bench.db")
-	}
-	db, err := store.Open(ctx, u, store.Options{})
+	db, done, err := openBenchDB(ctx, *dbURL)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	defer done()
 	tag := strings.ToLower(time.Now().Format("150405.000"))
 	ag := mash.Agency{Name: "Bench Police " + tag, Kind: mash.AgencyPolice}
 	hub := mash.Agency{Name: "Bench Hub " + tag, Kind: mash.AgencyChildrensSocialCare}
