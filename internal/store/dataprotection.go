@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,6 +124,21 @@ func (db *DB) SubjectAccess(ctx context.Context, by mash.Actor, personID string)
 				rep.Accesses[name] += n
 			}
 			accRows.Close()
+		}
+		// The agencies' index records linked to the person: identity data the
+		// hub holds on the agencies' behalf.
+		recs, err := personRecords(ctx, tx, personID)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if r.Kind != mash.RecordAgency {
+				continue
+			}
+			text := strings.Join(slices.DeleteFunc([]string{r.GivenName, r.MiddleNames, r.FamilyName, r.DOB, r.Sex, r.Address, r.Postcode, r.NHSNumber, r.Phone},
+				func(s string) bool { return s == "" }), ", ")
+			rep.Items = append(rep.Items, mash.SARItem{Source: "index record " + r.SourceRef + " from " + r.AgencyName, Owner: r.AgencyName,
+				Text: text, Recorded: r.CreatedAt.Format(time.RFC3339), Review: "the agency's own record: it decides on disclosure"})
 		}
 		return db.audit(ctx, tx, by, "person.sar_export", "person", personID, fmt.Sprintf("%d items", len(rep.Items)))
 	})

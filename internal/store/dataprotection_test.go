@@ -55,9 +55,21 @@ func TestSubjectAccess(t *testing.T) {
 		if _, err := db.GetContact(context.Background(), storetest.ActorOf(f.PoliceResearcher), c.ID); err != nil {
 			t.Fatal(err)
 		}
+		// The police index holds her too: identity data held for them.
+		if res, err := db.ImportAgencyRecords(context.Background(), store.System, f.Police.ID, []mash.PersonRecord{{SourceRef: "NPOL-5",
+			GivenName: c.Subjects[0].GivenName, FamilyName: c.Subjects[0].FamilyName, DOB: c.Subjects[0].DOB, Postcode: c.Subjects[0].Postcode}}); err != nil || res.Linked != 1 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
 		rep, err := db.SubjectAccess(context.Background(), store.System, c.Subjects[0].PersonID)
 		if err != nil {
 			t.Fatal(err)
+		}
+		var index bool
+		for _, it := range rep.Items {
+			index = index || strings.Contains(it.Source, "NPOL-5") && it.Owner == "Northshire Police"
+		}
+		if !index {
+			t.Errorf("the police index record is missing from the report: %+v", rep.Items)
 		}
 		if rep.Person.FamilyName != "Smith" || rep.Accesses["Northshire Police"] != 1 {
 			t.Fatalf("report: %+v", rep)
@@ -122,6 +134,9 @@ func TestRetention(t *testing.T) {
 			`SELECT count(*) FROM return_items i JOIN agency_returns a ON a.id = i.return_id JOIN info_requests r ON r.id = a.request_id
 				WHERE r.contact_id = $1 AND (i.summary LIKE '%Olive%' OR i.protected_names LIKE '%Olive%')`,
 			`SELECT count(*) FROM feedback WHERE contact_id = $1 AND text <> ''`,
+			// Its subjects leave the identity index: no keys, no names on their records.
+			`SELECT count(*) FROM person_keys WHERE record_id IN (SELECT id FROM contact_subjects WHERE contact_id = $1)`,
+			`SELECT count(*) FROM person_records WHERE id IN (SELECT id FROM contact_subjects WHERE contact_id = $1) AND (family_name <> '' OR dob <> '')`,
 		} {
 			if n := count(t, db, q, gone.ID); n != 0 {
 				t.Errorf("left behind: %s", q)
