@@ -2,6 +2,7 @@ package match
 
 import (
 	_ "embed"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -12,6 +13,14 @@ import (
 //go:embed data/nicknames.csv
 var nicknameCSV string
 
+// nicknames_uk.csv is OpenMASH's own list, in the same form: British
+// diminutives (Nicky for Nicola, Caz for Caroline, Izzy for Isabella) and
+// those of names common in UK communities (Kasia, Seun, Mo), which the
+// American list above lacks.
+//
+//go:embed data/nicknames_uk.csv
+var nicknameUKCSV string
+
 var (
 	nickOnce  sync.Once
 	formalsOf map[string][]string
@@ -21,9 +30,9 @@ var (
 func nicknameOf(name string) []string {
 	nickOnce.Do(func() {
 		formalsOf = map[string][]string{}
-		for i, line := range strings.Split(nicknameCSV, "\n") {
+		for line := range strings.SplitSeq(nicknameCSV+"\n"+nicknameUKCSV, "\n") {
 			f := strings.Split(strings.TrimSpace(line), ",")
-			if i == 0 || len(f) != 3 || f[1] != "has_nickname" {
+			if len(f) != 3 || f[1] != "has_nickname" || slices.Contains(formalsOf[f[2]], f[0]) {
 				continue
 			}
 			formalsOf[f[2]] = append(formalsOf[f[2]], f[0])
