@@ -30,13 +30,20 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleSignInForm(w http.ResponseWriter, r *http.Request) {
+	next := nextPath(r.URL.Query().Get("next"))
 	if _, ok, err := h.actor(w, r); err == nil && ok {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
 	p := page{Title: "Sign in", SSO: h.sso != nil}
-	if r.URL.Query().Has("signed-out") {
+	if next != "/" {
+		p.Next = next
+	}
+	switch q := r.URL.Query(); {
+	case q.Has("signed-out"):
 		p.Notice = "You have signed out."
+	case q.Has("timed-out"):
+		p.Notice = "You were signed out because you had not used OpenMASH for a while. Sign in again to carry on."
 	}
 	h.render(w, r, http.StatusOK, "signin", p)
 }
@@ -53,6 +60,9 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostForm.Get("email"))
 	password, code := r.PostForm.Get("password"), r.PostForm.Get("code")
 	p := page{Title: "Sign in", SSO: h.sso != nil, Email: email, FieldErr: map[string]string{}}
+	if next := nextPath(r.PostForm.Get("next")); next != "/" {
+		p.Next = next
+	}
 	for _, f := range []struct{ id, value, msg string }{
 		{"email", email, "Enter your email address"},
 		{"password", password, "Enter your password"},
@@ -88,7 +98,16 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	h.lim.Give(key)
 	h.startSession(w, r, tok)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, nextPath(p.Next), http.StatusSeeOther)
+}
+
+// nextPath is where to go after signing in: the page asked for, if it is
+// a page on this site, else home.
+func nextPath(next string) string {
+	if next == "" {
+		return "/"
+	}
+	return localPath(next)
 }
 
 func (h *Handler) handleSignOut(w http.ResponseWriter, r *http.Request) {

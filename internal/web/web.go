@@ -1,7 +1,11 @@
-// Package web serves the hub's browser pages: server-rendered html/template,
-// every page usable without JavaScript. For now that is signing in (email,
-// password and one-time code, or single sign-on with OpenID Connect), signing
-// out and a home page; the practitioner UI builds on it.
+// Package web serves the hub's browser pages: server-rendered html/template
+// styled with GOV.UK Frontend and the Ministry of Justice frontend (vendored
+// under static/vendor by scripts/vendor-frontend), every page usable without
+// JavaScript; htmx only enhances. Pages: signing in (email, password and
+// one-time code, or single sign-on with OpenID Connect), signing out and
+// staying signed in, home, the MASH board, a contact, a person and the
+// identity review queue. Handlers call the same mash.Hub methods as the
+// JSON API, so roles, scope and redaction are the hub's, not the pages'.
 //
 // Sessions are server-side (see mash.Hub's StartSession): the browser holds
 // only a random token in an HttpOnly, SameSite=Lax cookie, and the user is
@@ -13,6 +17,8 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"embed"
@@ -53,6 +59,10 @@ type Config struct {
 	Idle     time.Duration // session idle timeout (DefaultIdle when zero)
 	Lifetime time.Duration // session absolute timeout (DefaultLifetime when zero)
 	OIDC     *OIDCConfig   // single sign-on; nil for none
+	// Now is the clock for times shown on pages (time left to a deadline,
+	// the session-expiry warning); time.Now when nil. Deadlines themselves
+	// come from the hub.
+	Now func() time.Time
 }
 
 // Handler is the web UI's HTTP handler.
@@ -63,6 +73,8 @@ type Handler struct {
 	sso            *sso // nil without single sign-on
 	lim            *auth.Limiter
 	pages          map[string]*template.Template
+	static         *assets
+	now            func() time.Time
 	mux            *http.ServeMux
 	root           http.Handler
 }
@@ -72,10 +84,13 @@ var files embed.FS
 
 // New returns the web handler over hub.
 func New(hub mash.Hub, cfg Config) (*Handler, error) {
-	h := &Handler{hub: hub, log: cfg.Log, idle: cfg.Idle, lifetime: cfg.Lifetime, mux: http.NewServeMux(),
+	h := &Handler{hub: hub, log: cfg.Log, idle: cfg.Idle, lifetime: cfg.Lifetime, now: cfg.Now, mux: http.NewServeMux(),
 		lim: &auth.Limiter{Burst: signInBurst, Every: signInEvery, Max: 100_000}}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
 	}
 	if h.idle == 0 {
 		h.idle = DefaultIdle
@@ -86,8 +101,12 @@ func New(hub mash.Hub, cfg Config) (*Handler, error) {
 	if h.idle < time.Minute || h.lifetime < h.idle {
 		return nil, errors.New("web: the session idle timeout must be at least a minute and no longer than the lifetime")
 	}
+	static, _ := fs.Sub(files, "static")
 	var err error
-	if h.pages, err = parsePages(); err != nil {
+	if h.static, err = loadAssets(static); err != nil {
+		return nil, err
+	}
+	if h.pages, err = h.parsePages(); err != nil {
 		return nil, err
 	}
 	if cfg.OIDC != nil {
@@ -97,12 +116,17 @@ func New(hub mash.Hub, cfg Config) (*Handler, error) {
 		h.mux.HandleFunc("GET /sign-in/sso", h.handleSSOStart)
 		h.mux.HandleFunc("GET "+h.sso.callbackPath, h.handleSSOCallback)
 	}
-	static, _ := fs.Sub(files, "static")
-	h.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	h.mux.Handle("GET /static/", h.static)
 	h.mux.HandleFunc("GET /{$}", h.handleHome)
 	h.mux.HandleFunc("GET /sign-in", h.handleSignInForm)
 	h.mux.HandleFunc("POST /sign-in", h.handleSignIn)
 	h.mux.HandleFunc("POST /sign-out", h.handleSignOut)
+	h.mux.HandleFunc("POST /session/refresh", h.handleStaySignedIn)
+	h.mux.HandleFunc("GET /board", h.signedIn(h.handleBoard))
+	h.mux.HandleFunc("GET /contacts/{id}", h.signedIn(h.handleContact))
+	h.mux.HandleFunc("GET /persons/{id}", h.signedIn(h.handlePerson))
+	h.mux.HandleFunc("GET /match-reviews", h.signedIn(h.handleReviews))
+	h.mux.HandleFunc("POST /match-reviews/{id}", h.signedIn(h.handleResolveReview))
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.problem(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
 	})
@@ -117,13 +141,17 @@ func New(hub mash.Hub, cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-func parsePages() (map[string]*template.Template, error) {
-	layout, err := template.New("layout.html").Funcs(template.FuncMap{"role": roleLabel}).ParseFS(files, "templates/layout.html")
+func (h *Handler) parsePages() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{"role": roleLabel, "asset": h.static.url}
+	for k, v := range viewFuncs {
+		funcs[k] = v
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, err
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"signin", "home", "problem"} {
+	for _, name := range []string{"signin", "home", "problem", "board", "contact", "person", "reviews"} {
 		t, err := layout.Clone()
 		if err == nil {
 			t, err = t.ParseFS(files, "templates/"+name+".html")
@@ -183,22 +211,69 @@ type page struct {
 	FieldErr map[string]string // problems by field id
 	Notice   string
 	Email    string // the sign-in form's email, kept after a failure
+	Next     string // the sign-in form's page to go to afterwards
 	SSO      bool   // whether to offer single sign-on
-	Agency   string // the home page's agency name
+	Agency   string // the signed-in user's agency name
 	Message  string // a problem page's explanation
+
+	Nav     []navItem // the pages the signed-in user's role may use
+	Path    string    // this page's path and query, to come back to
+	Now     time.Time // for times shown relative to now
+	IdleFor int       // seconds until the session ends without use
+	Data    any       // the page's own content
 }
 
 type fieldError struct{ Field, Msg string }
 
-// render writes a page. Pages are never cached: they are personal, or carry
-// a form's state.
+type navItem struct {
+	Href, Label string
+	Current     bool
+}
+
+// render writes a page, or with fragment set, only that template of it
+// (an htmx partial update). Pages are never cached: they are personal, or
+// carry a form's state. Bodies are gzipped for clients that take it.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	if err := h.pages[name].ExecuteTemplate(w, "layout.html", p); err != nil {
-		h.log.Error("render", "request_id", requestID(r), "page", name, "err", err)
+	h.renderTemplate(w, r, status, name, "layout.html", p)
+}
+
+func (h *Handler) renderTemplate(w http.ResponseWriter, r *http.Request, status int, name, tmpl string, p page) {
+	if p.Now.IsZero() {
+		p.Now = h.now()
 	}
+	if p.Actor != nil {
+		p.IdleFor = int(h.idle.Seconds())
+		if p.Nav == nil {
+			p.Nav = nav(*p.Actor, r.URL.Path)
+		}
+		if p.Path == "" {
+			p.Path = r.URL.RequestURI()
+		}
+	}
+	var buf bytes.Buffer
+	if err := h.pages[name].ExecuteTemplate(&buf, tmpl, p); err != nil {
+		h.log.Error("render", "request_id", requestID(r), "page", name, "err", err)
+		if status < 500 {
+			status = http.StatusInternalServerError
+			buf.Reset()
+			h.pages["problem"].ExecuteTemplate(&buf, "layout.html", page{Title: "Sorry, there is a problem",
+				Message: "Something went wrong. Try again later.", Now: p.Now})
+		}
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Vary", "Accept-Encoding, HX-Request")
+	if buf.Len() > 1024 && acceptsGzip(r) {
+		hd.Set("Content-Encoding", "gzip")
+		w.WriteHeader(status)
+		zw, _ := gzip.NewWriterLevel(w, gzip.DefaultCompression)
+		zw.Write(buf.Bytes())
+		zw.Close()
+		return
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
 }
 
 // problem renders a page that explains why a request could not be served.

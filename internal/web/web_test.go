@@ -82,6 +82,9 @@ func newEnv(t *testing.T, db *store.DB, cfgFor func(base string) web.Config) *en
 		cfg = cfgFor(e.srv.URL)
 	}
 	cfg.Log = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cfg.Now == nil {
+		cfg.Now = e.clk.Now
+	}
 	var err error
 	if e.h, err = web.New(db, cfg); err != nil {
 		t.Fatal(err)
@@ -193,8 +196,8 @@ func TestPasswordSignIn(t *testing.T) {
 			t.Fatalf("home when signed out sends to %q", resp.Header.Get("Location"))
 		}
 		resp, body = e.get("/sign-in")
-		wantStatus(t, resp, body, http.StatusOK, `<html lang="en-GB">`, "<title>Sign in – OpenMASH</title>",
-			`<label for="email">`, `<label for="password">`, `<label for="code">`, `autocomplete="one-time-code"`)
+		wantStatus(t, resp, body, http.StatusOK, `<html lang="en-GB"`, "<title>Sign in – OpenMASH</title>",
+			`for="email">Email address</label>`, `for="password">Password</label>`, `for="code">One-time code</label>`, `autocomplete="one-time-code"`)
 		if strings.Contains(body, "single sign-on") {
 			t.Fatal("single sign-on offered without being configured")
 		}
