@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,7 +25,6 @@ const (
 	modelKey     = "match_model"
 	keysVerKey   = "person_keys_version"
 	recordCols   = `r.id, r.person_id, r.kind, COALESCE(r.agency_id, ''), r.source_ref, r.given_name, r.middle_names, r.family_name, r.dob, r.sex, r.address, r.postcode, r.nhs_number, r.phone, r.created_at`
-	candidateCap = 200 // records scored for one query, at most
 )
 
 type cachedModel struct {
@@ -90,37 +90,47 @@ func scanRecord(rows *sql.Rows) (mash.PersonRecord, error) {
 }
 
 // candidateRecords reads the records filed under any of the keys, at most
-// match.OnlinePerKey per key and candidateCap in all, rarest keys first
-// (the order match.Keys gives is most specific first).
+// match.OnlinePerKey per key, in one query: a few short ranges of the
+// person_keys index.
 func candidateRecords(ctx context.Context, q querier, keys []string) ([]mash.PersonRecord, error) {
-	seen := map[string]bool{}
-	var out []mash.PersonRecord
-	for _, k := range keys {
-		if len(out) >= candidateCap {
-			break
-		}
-		rows, err := q.QueryContext(ctx, `SELECT `+recordCols+` FROM person_keys k JOIN person_records r ON r.id = k.record_id
-			WHERE k.key = $1 LIMIT $2`, k, match.OnlinePerKey)
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	// Two steps, each an index lookup whatever the planner's statistics say:
+	// the record ids under the keys, then the records.
+	args := []any{match.OnlinePerKey}
+	recIDs, err := ids(ctx, q, `SELECT x.record_id FROM (SELECT k.record_id, ROW_NUMBER() OVER (PARTITION BY k.key) AS n
+		FROM person_keys k WHERE k.key IN (`+placeholders(&args, keys)+`)) x WHERE x.n <= $1`, args...)
+	if err != nil || len(recIDs) == 0 {
+		return nil, err
+	}
+	slices.Sort(recIDs)
+	recIDs = slices.Compact(recIDs)
+	args = args[:0]
+	rows, err := q.QueryContext(ctx, `SELECT `+recordCols+` FROM person_records r WHERE r.id IN (`+placeholders(&args, recIDs)+`)`, args...)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	out := make([]mash.PersonRecord, 0, len(recIDs))
+	for rows.Next() {
+		r, err := scanRecord(rows)
 		if err != nil {
 			return nil, dbErr(err)
 		}
-		for rows.Next() {
-			r, err := scanRecord(rows)
-			if err != nil {
-				rows.Close()
-				return nil, dbErr(err)
-			}
-			if !seen[r.ID] {
-				seen[r.ID] = true
-				out = append(out, r)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, dbErr(err)
-		}
+		out = append(out, r)
 	}
-	return out, nil
+	return out, dbErr(rows.Err())
+}
+
+// placeholders appends values to args and returns their placeholders, "$3,$4,…".
+func placeholders(args *[]any, values []string) string {
+	ph := make([]string, len(values))
+	for i, v := range values {
+		*args = append(*args, v)
+		ph[i] = fmt.Sprintf("$%d", len(*args))
+	}
+	return strings.Join(ph, ",")
 }
 
 // ranked is a person's best-scoring record against a query.
@@ -440,6 +450,12 @@ func (db *DB) BulkLoadPersons(ctx context.Context, by mash.Actor, agencyID strin
 		}
 		if progress != nil {
 			progress(hi)
+		}
+	}
+	if db.dialect == Postgres {
+		// Fresh statistics, so the planner knows the new rows at once.
+		if _, err := db.w.ExecContext(ctx, `ANALYZE persons, person_records, person_keys`); err != nil {
+			return nil, dbErr(err)
 		}
 	}
 	return persons, nil

@@ -40,37 +40,117 @@ func (db *DB) MatchPersons(ctx context.Context, by mash.Actor, q mash.PersonQuer
 	now := db.Now().UTC()
 	rec := queryRecord(&q)
 	out = []mash.PersonCandidate{}
-	var ids []string
+	// Read on the read pool, so searches as users type do not queue behind
+	// the single SQLite writer; only the audit event is written.
+	rtx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rtx.Rollback()
+	recs, err := candidateRecords(ctx, rtx, match.Keys(rec))
+	if err != nil {
+		return nil, err
+	}
+	var top []ranked
+	for _, r := range rank(m, rec, recs, true, "") {
+		if len(top) == q.Limit || r.scored.Probability < candidateFloor {
+			break
+		}
+		top = append(top, r)
+	}
+	ids := make([]string, len(top))
+	for i, r := range top {
+		ids[i] = r.personID
+	}
+	persons, err := loadPersons(ctx, rtx, ids)
+	if err != nil {
+		return nil, err
+	}
+	known, err := knownToAll(ctx, rtx, ids)
+	if err != nil {
+		return nil, err
+	}
+	visible, hidden, err := personContacts(ctx, rtx, by, ids, now)
+	if err != nil {
+		return nil, err
+	}
+	byPerson := map[string][]mash.ContactRef{}
+	for _, c := range visible {
+		byPerson[c.PersonID] = append(byPerson[c.PersonID], c)
+	}
+	for _, r := range top {
+		p, ok := persons[r.personID]
+		if !ok {
+			continue // merged away between the reads
+		}
+		c := mash.PersonCandidate{PersonID: p.ID, GivenName: p.GivenName, FamilyName: p.FamilyName, DOB: p.DOB, Sex: p.Sex,
+			Postcode: p.Postcode, Probability: r.scored.Probability, Weight: r.scored.Weight, Outcome: outcome(m, r),
+			Fields: fields(r.scored), KnownTo: known[p.ID], VisibleContacts: byPerson[p.ID]}
+		if c.KnownTo == nil {
+			c.KnownTo = []mash.KnownTo{}
+		}
+		if c.VisibleContacts == nil {
+			c.VisibleContacts = []mash.ContactRef{}
+		}
+		c.Contacts = len(c.VisibleContacts) + hidden[p.ID]
+		out = append(out, c)
+	}
+	rtx.Rollback()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		recs, err := candidateRecords(ctx, tx, match.Keys(rec))
-		if err != nil {
-			return err
-		}
-		for _, r := range rank(m, rec, recs, true, "") {
-			if len(out) == q.Limit || r.scored.Probability < candidateFloor {
-				break
-			}
-			var p mash.Person
-			if err := loadPerson(ctx, tx, r.personID, &p); err != nil {
-				return err
-			}
-			c := mash.PersonCandidate{PersonID: p.ID, GivenName: p.GivenName, FamilyName: p.FamilyName, DOB: p.DOB, Sex: p.Sex,
-				Postcode: p.Postcode, Probability: r.scored.Probability, Weight: r.scored.Weight, Outcome: outcome(m, r),
-				Fields: fields(r.scored)}
-			if c.KnownTo, err = knownTo(ctx, tx, p.ID); err != nil {
-				return err
-			}
-			var hidden int
-			if c.VisibleContacts, hidden, err = personContacts(ctx, tx, by, []string{p.ID}, now); err != nil {
-				return err
-			}
-			c.Contacts = len(c.VisibleContacts) + hidden
-			out = append(out, c)
-			ids = append(ids, p.ID)
-		}
 		return db.audit(ctx, tx, by, "person.match", "person", strings.Join(ids, " "), fmt.Sprintf("%d candidates", len(out)))
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadPersons loads persons by id.
+func loadPersons(ctx context.Context, q querier, ids []string) (map[string]mash.Person, error) {
+	out := map[string]mash.Person{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var args []any
+	rows, err := q.QueryContext(ctx, `SELECT id, given_name, family_name, dob, sex, address, postcode, nhs_number, created_at, version
+		FROM persons WHERE id IN (`+placeholders(&args, ids)+`)`, args...)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p mash.Person
+		if err := rows.Scan(&p.ID, &p.GivenName, &p.FamilyName, &p.DOB, &p.Sex, &p.Address, &p.Postcode, &p.NHSNumber, &p.CreatedAt, &p.Version); err != nil {
+			return nil, dbErr(err)
+		}
+		p.CreatedAt = p.CreatedAt.UTC()
+		out[p.ID] = p
+	}
+	return out, dbErr(rows.Err())
+}
+
+// knownToAll counts each person's records per agency.
+func knownToAll(ctx context.Context, q querier, ids []string) (map[string][]mash.KnownTo, error) {
+	out := map[string][]mash.KnownTo{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var args []any
+	rows, err := q.QueryContext(ctx, `SELECT r.person_id, a.id, a.name, COUNT(*) FROM person_records r JOIN agencies a ON a.id = r.agency_id
+		WHERE r.person_id IN (`+placeholders(&args, ids)+`) AND r.kind = 'agency' GROUP BY r.person_id, a.id, a.name ORDER BY a.name`, args...)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid string
+		var k mash.KnownTo
+		if err := rows.Scan(&pid, &k.AgencyID, &k.AgencyName, &k.Records); err != nil {
+			return nil, dbErr(err)
+		}
+		out[pid] = append(out[pid], k)
+	}
+	return out, dbErr(rows.Err())
 }
 
 func loadPerson(ctx context.Context, q querier, id string, p *mash.Person) error {
@@ -87,54 +167,39 @@ func loadPerson(ctx context.Context, q querier, id string, p *mash.Person) error
 
 // knownTo counts a person's records per agency.
 func knownTo(ctx context.Context, q querier, personID string) ([]mash.KnownTo, error) {
-	rows, err := q.QueryContext(ctx, `SELECT a.id, a.name, COUNT(*) FROM person_records r JOIN agencies a ON a.id = r.agency_id
-		WHERE r.person_id = $1 AND r.kind = 'agency' GROUP BY a.id, a.name ORDER BY a.name`, personID)
-	if err != nil {
-		return nil, dbErr(err)
+	all, err := knownToAll(ctx, q, []string{personID})
+	if all[personID] == nil {
+		return []mash.KnownTo{}, err
 	}
-	defer rows.Close()
-	out := []mash.KnownTo{}
-	for rows.Next() {
-		var k mash.KnownTo
-		if err := rows.Scan(&k.AgencyID, &k.AgencyName, &k.Records); err != nil {
-			return nil, dbErr(err)
-		}
-		out = append(out, k)
-	}
-	return out, dbErr(rows.Err())
+	return all[personID], err
 }
 
 // personContacts lists the contacts naming any of the persons that the
-// actor may open (newest first) and counts those they may not.
-func personContacts(ctx context.Context, q querier, by mash.Actor, personIDs []string, now time.Time) ([]mash.ContactRef, int, error) {
-	out := []mash.ContactRef{}
+// actor may open (newest first) and counts, per person, those they may not.
+func personContacts(ctx context.Context, q querier, by mash.Actor, personIDs []string, now time.Time) ([]mash.ContactRef, map[string]int, error) {
+	out, hidden := []mash.ContactRef{}, map[string]int{}
 	if len(personIDs) == 0 {
-		return out, 0, nil
+		return out, hidden, nil
 	}
 	var args []any
-	in := make([]string, len(personIDs))
-	for i, id := range personIDs {
-		args = append(args, id)
-		in[i] = fmt.Sprintf("$%d", len(args))
-	}
+	in := placeholders(&args, personIDs)
 	scope := contactScope(by, now, &args)
 	rows, err := q.QueryContext(ctx, `SELECT c.id, c.reference, c.status, c.cohort, c.received_at, s.role, s.person_id,
 		CASE WHEN `+scope+` THEN 1 ELSE 0 END
 		FROM contact_subjects s JOIN contacts c ON c.id = s.contact_id
-		WHERE s.person_id IN (`+strings.Join(in, ",")+`) ORDER BY c.received_at DESC, c.id LIMIT 500`, args...)
+		WHERE s.person_id IN (`+in+`) ORDER BY c.received_at DESC, c.id LIMIT 500`, args...)
 	if err != nil {
-		return nil, 0, dbErr(err)
+		return nil, nil, dbErr(err)
 	}
 	defer rows.Close()
-	hidden := 0
 	for rows.Next() {
 		var c mash.ContactRef
 		var vis int
 		if err := rows.Scan(&c.ContactID, &c.Reference, &c.Status, &c.Cohort, &c.ReceivedAt, &c.Role, &c.PersonID, &vis); err != nil {
-			return nil, 0, dbErr(err)
+			return nil, nil, dbErr(err)
 		}
 		if vis == 0 {
-			hidden++
+			hidden[c.PersonID]++
 			continue
 		}
 		c.ReceivedAt = c.ReceivedAt.UTC()
@@ -160,9 +225,11 @@ func (db *DB) GetPerson(ctx context.Context, by mash.Actor, id string) (page *ma
 			return err
 		}
 		var err error
-		if page.Contacts, page.HiddenContacts, err = personContacts(ctx, tx, by, []string{id}, now); err != nil {
+		var hidden map[string]int
+		if page.Contacts, hidden, err = personContacts(ctx, tx, by, []string{id}, now); err != nil {
 			return err
 		}
+		page.HiddenContacts = hidden[id]
 		visibleContact := map[string]bool{}
 		for _, c := range page.Contacts {
 			visibleContact[c.ContactID] = true
