@@ -112,7 +112,7 @@ func browser(t *testing.T, ctx context.Context, exe string, extra ...chromedp.Ex
 	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx)
 	t.Cleanup(bcancel)
-	bctx, tcancel := context.WithTimeout(bctx, 120*time.Second)
+	bctx, tcancel := context.WithTimeout(bctx, 240*time.Second)
 	t.Cleanup(tcancel)
 	return bctx
 }
@@ -439,4 +439,263 @@ func TestBrowserSession(t *testing.T) {
 	if loc, err := chromedp.Run(nojs, chromedp.Location()); err != nil || !strings.Contains(loc, "/board?") {
 		t.Fatalf("staying signed in without JavaScript went to %q (%v)", loc, err)
 	}
+}
+
+// loginFor is the demo account with email.
+func loginFor(t *testing.T, logins []demo.Login, email string) demo.Login {
+	t.Helper()
+	for _, l := range logins {
+		if l.Email == email {
+			return l
+		}
+	}
+	t.Fatalf("the demo has no account %s", email)
+	return demo.Login{}
+}
+
+// person is one practitioner at their own browser window: a separate
+// browser context, so each keeps their own session, as on their own machine.
+func person(t *testing.T, root context.Context, base string, l demo.Login) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	signInBrowser(t, ctx, base, l)
+	return ctx
+}
+
+// step runs browser actions, failing the test with what was being done.
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		if len(text) > 2000 {
+			text = text[:2000]
+		}
+		t.Fatalf("%s: %v (at %s)\n%s", what, err, loc, text)
+	}
+	// A form the step sent must not have come back with problems, unless
+	// the step tries that on purpose.
+	if strings.HasPrefix(what, "try ") {
+		return
+	}
+	if bad, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector(".govuk-error-summary")`)); bad {
+		t.Fatalf("%s: the page shows an error summary\n%s", what, mainText(t, ctx))
+	}
+}
+
+// mainText is the text of the page's main element.
+func mainText(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
+
+// done waits for the page after a form: saved (the success banner), or
+// refused (the error summary, which step then reports).
+var done = chromedp.WaitVisible(chromedp.CSS(".govuk-notification-banner--success, .govuk-error-summary"))
+
+// TestBrowserJourney takes one contact through the hub in a real browser,
+// each role at their own window: a teacher refers (after a first try with
+// nothing filled in); a screener finds the child among known people as
+// they type, screens the contact and asks the police and health; their
+// researchers answer from their inboxes; the manager decides; the screener
+// sends feedback; the teacher sees the outcome. Every new page is
+// screenshotted and scanned for accessibility. Then, with JavaScript off, a
+// screener records a contact with the plain forms: find matches, add a
+// subject, save.
+func TestBrowserJourney(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	exe := chromium(t)
+	axe := axeSource(t)
+	dir := artefacts(t)
+	db := storetest.Open(t, storetest.Engines(t)[0])
+	logins, err := demo.Seed(t.Context(), db, demo.Options{Now: time.Now().UTC(), Contacts: 30, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Now = func() time.Time { return time.Now().UTC() }
+	agencies := map[mash.AgencyKind]string{}
+	ags, err := db.ListAgencies(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range ags {
+		agencies[a.Kind] = a.ID
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	addrc := make(chan string, 1)
+	go serve(ctx, db, "127.0.0.1:0", io.Discard, io.Discard, func(a string) { addrc <- a })
+	base := "http://" + <-addrc
+	root := browser(t, ctx, exe)
+	step(t, root, "start the browser", chromedp.Navigate("about:blank"))
+
+	// The teacher refers.
+	teacher := person(t, root, base, loginFor(t, logins, "teacher@education.northshire.example"))
+	step(t, teacher, "new contact form", chromedp.Navigate(base+"/contacts/new"), chromedp.WaitVisible(chromedp.ID("subjects-0-given_name")))
+	checkPage(t, teacher, axe, dir, "10-new-contact-referrer")
+	step(t, teacher, "try to send an empty referral", chromedp.Click(chromedp.CSS(`button[value="send"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".govuk-error-summary")))
+	if text := mainText(t, teacher); !strings.Contains(text, "What happened is required") {
+		t.Fatalf("empty referral: %q", text)
+	}
+	checkPage(t, teacher, axe, dir, "11-new-contact-errors")
+	step(t, teacher, "fill in the referral",
+		chromedp.SendKeys(chromedp.ID("subjects-0-given_name"), "Poppy"),
+		chromedp.SendKeys(chromedp.ID("subjects-0-family_name"), "Hartley-Journey"),
+		chromedp.SendKeys(chromedp.ID("subjects-0-dob"), "14/2/2018"),
+		chromedp.Click(chromedp.ID("concerns-16A")),
+		chromedp.SendKeys(chromedp.ID("narrative"), "Poppy said there is often no food at home and she is scared of her mum's partner."),
+		chromedp.Click(chromedp.ID("consent-family_aware")),
+		chromedp.Click(chromedp.ID("consent-status")),
+		chromedp.Click(chromedp.CSS(`button[value="send"]`)), done)
+	if text := mainText(t, teacher); !strings.Contains(text, "Your referral was sent") || !strings.Contains(text, "Poppy Hartley-Journey") {
+		t.Fatalf("my referrals after sending: %q", text)
+	}
+	checkPage(t, teacher, axe, dir, "12-my-referrals")
+	href, err := chromedp.Run(teacher, chromedp.Evaluate[string](`document.querySelector('main tbody a[href^="/contacts/"]').getAttribute("href")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	contact := base + href
+
+	// The screener: as they type a name, the hub's known people appear
+	// (htmx); then the contact, screened and sent to two agencies.
+	screener := person(t, root, base, loginFor(t, logins, "screener@hub.northshire.example"))
+	step(t, screener, "match as you type", chromedp.Navigate(base+"/contacts/new"),
+		chromedp.SendKeys(chromedp.ID("subjects-0-given_name"), "Poppy"),
+		chromedp.SendKeys(chromedp.ID("subjects-0-family_name"), "Hartley-Journey"),
+		chromedp.SendKeys(chromedp.ID("subjects-0-dob"), "2018-02-14"),
+		chromedp.WaitVisible(chromedp.CSS(`#subjects-0-candidates input[type="radio"]`)))
+	if text := mainText(t, screener); !strings.Contains(text, "likely the same person") || !strings.Contains(text, "Poppy Hartley-Journey") {
+		t.Fatalf("matching as you type shows %q", text)
+	}
+	if loc, _ := chromedp.Run(screener, chromedp.Location()); !strings.HasSuffix(loc, "/contacts/new") {
+		t.Fatalf("matching left the form: %s", loc)
+	}
+	checkPage(t, screener, axe, dir, "13-new-contact-matching")
+
+	step(t, screener, "open the referral", chromedp.Navigate(contact), chromedp.WaitVisible(chromedp.ID("form-screen")))
+	checkPage(t, screener, axe, dir, "14-contact-to-screen")
+	step(t, screener, "screen", chromedp.Click(chromedp.ID("screen-decision")),
+		chromedp.SetValue(chromedp.ID("screen-rag"), "amber"),
+		chromedp.Click(chromedp.ID("screen-threshold_level-3")),
+		chromedp.SendKeys(chromedp.ID("screen-reason"), "Neglect indicators and fear of an adult in the home: level 3."),
+		chromedp.Click(chromedp.CSS(`#form-screen button[type="submit"]`)), done)
+	for _, kind := range []mash.AgencyKind{mash.AgencyPolice, mash.AgencyHealth} {
+		step(t, screener, "ask "+string(kind), chromedp.Navigate(contact), chromedp.WaitVisible(chromedp.ID("form-request")),
+			chromedp.SetValue(chromedp.ID("request-agency_id"), agencies[kind]),
+			chromedp.SendKeys(chromedp.ID("request-question"), "What do you hold about Poppy and the adults at her address?"),
+			chromedp.Click(chromedp.CSS(`#form-request button[type="submit"]`)), done)
+	}
+	checkPage(t, screener, axe, dir, "15-contact-requests-sent")
+
+	// The researchers answer from their inboxes.
+	police := person(t, root, base, loginFor(t, logins, "researcher@police.northshire.example"))
+	step(t, police, "police inbox", chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(chromedp.CSS("main table")))
+	checkPage(t, police, axe, dir, "16-inbox")
+	reqHref, err := chromedp.Run(police, chromedp.Evaluate[string](`(() => { for (const tr of document.querySelectorAll("main tbody tr")) {
+	  if (tr.textContent.includes("What do you hold about Poppy")) return tr.querySelector("a").getAttribute("href"); } return ""; })()`))
+	if err != nil || reqHref == "" {
+		t.Fatalf("the police inbox lacks the request (%v)", err)
+	}
+	step(t, police, "open the request", chromedp.Navigate(base+reqHref), chromedp.WaitVisible(chromedp.ID("items-0-summary")))
+	checkPage(t, police, axe, dir, "17-request-answer")
+	step(t, police, "answer", chromedp.Click(chromedp.ID("outcome-information")),
+		chromedp.SendKeys(chromedp.ID("items-0-summary"), "Domestic abuse call-out to the address"),
+		chromedp.SendKeys(chromedp.ID("items-0-occurred_on"), "10/1/2026"),
+		chromedp.SetValue(chromedp.ID("items-0-marking"), "mash_only"),
+		chromedp.SendKeys(chromedp.ID("items-1-summary"), "Partner known to the neighbourhood team"),
+		chromedp.SetValue(chromedp.ID("items-1-marking"), "receiving_team"),
+		chromedp.Click(chromedp.CSS(`button[value="send"]`)), done)
+	health := person(t, root, base, loginFor(t, logins, "researcher@health.northshire.example"))
+	step(t, health, "health inbox", chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(chromedp.CSS("main table")))
+	reqHref, err = chromedp.Run(health, chromedp.Evaluate[string](`(() => { for (const tr of document.querySelectorAll("main tbody tr")) {
+	  if (tr.textContent.includes("What do you hold about Poppy")) return tr.querySelector("a").getAttribute("href"); } return ""; })()`))
+	if err != nil || reqHref == "" {
+		t.Fatalf("the health inbox lacks the request (%v)", err)
+	}
+	step(t, health, "answer", chromedp.Navigate(base+reqHref), chromedp.WaitVisible(chromedp.ID("outcome")),
+		chromedp.Click(chromedp.ID("outcome")), chromedp.Click(chromedp.CSS(`button[value="send"]`)), done)
+
+	// The manager decides, with the agencies' views.
+	manager := person(t, root, base, loginFor(t, logins, "manager@hub.northshire.example"))
+	step(t, manager, "open the contact to decide", chromedp.Navigate(contact), chromedp.WaitVisible(chromedp.ID("form-decide")))
+	if text := mainText(t, manager); !strings.Contains(text, "Domestic abuse call-out to the address") || !strings.Contains(text, "Nothing held") {
+		t.Fatalf("the manager does not see both returns: %q", text)
+	}
+	step(t, manager, "decide", chromedp.Click(chromedp.ID("decide-threshold_level-3")),
+		chromedp.Click(chromedp.ID("decide-outcomes-cin_assessment_s17")),
+		chromedp.SendKeys(chromedp.ID("decide-rationale"), "Police information and the child's account meet level 3: assessment."),
+		chromedp.Click(chromedp.ID("decide-agency_views-0-stance")),
+		chromedp.SendKeys(chromedp.ID("decide-agency_views-0-view"), "Agrees with an assessment."))
+	checkPage(t, manager, axe, dir, "18-decision-form")
+	step(t, manager, "record the decision", chromedp.Click(chromedp.CSS(`#form-decide button[type="submit"]`)), done)
+
+	// The screener sends feedback.
+	step(t, screener, "feedback", chromedp.Navigate(contact), chromedp.WaitVisible(chromedp.ID("form-feedback")),
+		chromedp.SendKeys(chromedp.ID("feedback-text"), "Thank you. A social worker will assess Poppy's needs."),
+		chromedp.Click(chromedp.CSS(`#form-feedback button[type="submit"]`)), done)
+	checkPage(t, screener, axe, dir, "19-contact-feedback-sent")
+
+	// The teacher sees the outcome, and not the hub's working.
+	step(t, teacher, "my referrals", chromedp.Navigate(base+"/referrals"), chromedp.WaitVisible(chromedp.CSS("main table")))
+	if text := mainText(t, teacher); !strings.Contains(text, "Outcome sent") {
+		t.Fatalf("my referrals after feedback: %q", text)
+	}
+	step(t, teacher, "the outcome", chromedp.Navigate(contact), chromedp.WaitVisible(chromedp.CSS("h1")))
+	text := mainText(t, teacher)
+	if !strings.Contains(text, "A social worker will assess Poppy's needs.") {
+		t.Fatalf("the referrer does not see the outcome: %q", text)
+	}
+	for _, not := range []string{"Domestic abuse call-out", "Police information and the child's account"} {
+		if strings.Contains(text, not) {
+			t.Fatalf("the referrer sees the hub's working: %q", not)
+		}
+	}
+	checkPage(t, teacher, axe, dir, "20-referral-outcome")
+
+	// JavaScript off: the intake form's buttons are plain form posts.
+	nojs := browser(t, ctx, exe, chromedp.Flag("blink-settings", "scriptEnabled=false"))
+	signInBrowser(t, nojs, base, loginFor(t, logins, "screener@adults.northshire.example"))
+	step(t, nojs, "new contact without JavaScript", chromedp.Navigate(base+"/contacts/new"),
+		chromedp.SendKeys(chromedp.ID("subjects-0-given_name"), "Poppy"),
+		chromedp.SendKeys(chromedp.ID("subjects-0-family_name"), "Hartley-Journey"),
+		chromedp.SendKeys(chromedp.ID("subjects-0-dob"), "14/02/2018"),
+		chromedp.Click(chromedp.CSS(`button[name="match"][value="0"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#subjects-0-candidates input[type="radio"]`)))
+	if on, err := chromedp.Run(nojs, chromedp.Evaluate[bool](`document.body.classList.contains("js-enabled")`)); err != nil || on {
+		t.Fatalf("JavaScript ran in the browser that has it off (%v)", err)
+	}
+	checkPage(t, nojs, "", dir, "21-new-contact-matches-no-javascript")
+	step(t, nojs, "pick the known person and add a subject",
+		chromedp.Click(chromedp.ID("subjects-0-person_id")),
+		chromedp.Click(chromedp.CSS(`button[value="add-subject"]`)),
+		chromedp.WaitVisible(chromedp.ID("subjects-3-given_name")))
+	if picked, err := chromedp.Run(nojs, chromedp.Evaluate[bool](`document.getElementById("subjects-0-person_id").checked`)); err != nil || !picked {
+		t.Fatalf("adding a subject lost the pick (%v)", err)
+	}
+	step(t, nojs, "save without JavaScript",
+		chromedp.SendKeys(chromedp.ID("referrer-name"), "Northshire school nurse"),
+		chromedp.SetValue(chromedp.ID("subjects-3-role"), "parent_carer"),
+		chromedp.SendKeys(chromedp.ID("subjects-3-given_name"), "Dawn"),
+		chromedp.SendKeys(chromedp.ID("subjects-3-family_name"), "Hartley-Journey"),
+		chromedp.Click(chromedp.ID("concerns-17A")),
+		chromedp.SendKeys(chromedp.ID("narrative"), "School nurse rang: Poppy has bruising she would not explain."),
+		chromedp.Click(chromedp.ID("consent-family_aware-no")),
+		chromedp.Click(chromedp.ID("consent-status-not_sought")),
+		chromedp.SendKeys(chromedp.ID("consent-reason"), "Telling the family could put Poppy at risk."),
+		chromedp.SendKeys(chromedp.ID("consent-approved_by"), "Team manager"),
+		chromedp.Click(chromedp.CSS(`button[value="send"]`)), done)
+	text = mainText(t, nojs)
+	if !strings.Contains(text, "The contact was saved.") || !strings.Contains(text, "Dawn Hartley-Journey") {
+		t.Fatalf("the contact saved without JavaScript shows %q", text)
+	}
+	checkPage(t, nojs, "", dir, "22-contact-saved-no-javascript")
 }

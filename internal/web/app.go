@@ -45,6 +45,15 @@ func nav(a mash.Actor, current string) []navItem {
 	if onBoard(a) {
 		items = append(items, navItem{Href: "/board", Label: "MASH board"})
 	}
+	if mash.Can(a, mash.ActionContactCreate, mash.Resource{}) {
+		items = append(items, navItem{Href: "/contacts/new", Label: "New contact"})
+	}
+	if referrer(a) {
+		items = append(items, navItem{Href: "/referrals", Label: "My referrals"})
+	}
+	if mash.Can(a, mash.ActionReturnSubmit, mash.Resource{}) {
+		items = append(items, navItem{Href: "/inbox", Label: "Agency inbox"})
+	}
 	if mash.Can(a, mash.ActionPersonMerge, mash.Resource{}) {
 		items = append(items, navItem{Href: "/match-reviews", Label: "Identity reviews"})
 	}
@@ -58,6 +67,12 @@ func nav(a mash.Actor, current string) []navItem {
 // screeners' and managers' view of it.
 func onBoard(a mash.Actor) bool {
 	return a.HubWide() && mash.Can(a, mash.ActionContactList, mash.Resource{})
+}
+
+// referrer reports whether a lists only the contacts they sent: the "my
+// referrals" page is theirs.
+func referrer(a mash.Actor) bool {
+	return !a.HubWide() && mash.Can(a, mash.ActionContactCreate, mash.Resource{}) && mash.Can(a, mash.ActionContactList, mash.Resource{})
 }
 
 // problemFor renders a problem page for a signed-in user, with the layout's

@@ -3,7 +3,10 @@
 // under static/vendor by scripts/vendor-frontend), every page usable without
 // JavaScript; htmx only enhances. Pages: signing in (email, password and
 // one-time code, or single sign-on with OpenID Connect), signing out and
-// staying signed in, home, the MASH board, a contact, a person and the
+// staying signed in, home, the MASH board, a new contact (with person
+// matching), a contact with the forms that work it (screening, rating,
+// consent override, information requests, decision, feedback, closing), the
+// agency inbox and its answer form, a referrer's referrals, a person and the
 // identity review queue. Handlers call the same mash.Hub methods as the
 // JSON API, so roles, scope and redaction are the hub's, not the pages'.
 //
@@ -123,7 +126,21 @@ func New(hub mash.Hub, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("POST /sign-out", h.handleSignOut)
 	h.mux.HandleFunc("POST /session/refresh", h.handleStaySignedIn)
 	h.mux.HandleFunc("GET /board", h.signedIn(h.handleBoard))
+	h.mux.HandleFunc("GET /contacts/new", h.signedIn(h.handleNewContact))
+	h.mux.HandleFunc("POST /contacts/new", h.signedIn(h.handleIntake))
+	h.mux.HandleFunc("POST /contacts/new/match", h.signedIn(h.handleIntakeMatch))
 	h.mux.HandleFunc("GET /contacts/{id}", h.signedIn(h.handleContact))
+	h.mux.HandleFunc("POST /contacts/{id}/screening", h.signedIn(h.handleScreen))
+	h.mux.HandleFunc("POST /contacts/{id}/rating", h.signedIn(h.handleRate))
+	h.mux.HandleFunc("POST /contacts/{id}/consent-override", h.signedIn(h.handleOverride))
+	h.mux.HandleFunc("POST /contacts/{id}/requests", h.signedIn(h.handleCreateRequest))
+	h.mux.HandleFunc("POST /contacts/{id}/decision", h.signedIn(h.handleDecide))
+	h.mux.HandleFunc("POST /contacts/{id}/feedback", h.signedIn(h.handleFeedback))
+	h.mux.HandleFunc("POST /contacts/{id}/close", h.signedIn(h.handleClose))
+	h.mux.HandleFunc("GET /inbox", h.signedIn(h.handleInbox))
+	h.mux.HandleFunc("GET /inbox/{id}", h.signedIn(h.handleRequest))
+	h.mux.HandleFunc("POST /inbox/{id}", h.signedIn(h.handleReturn))
+	h.mux.HandleFunc("GET /referrals", h.signedIn(h.handleReferrals))
 	h.mux.HandleFunc("GET /persons/{id}", h.signedIn(h.handlePerson))
 	h.mux.HandleFunc("GET /match-reviews", h.signedIn(h.handleReviews))
 	h.mux.HandleFunc("POST /match-reviews/{id}", h.signedIn(h.handleResolveReview))
@@ -151,7 +168,7 @@ func (h *Handler) parsePages() (map[string]*template.Template, error) {
 		return nil, err
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"signin", "home", "problem", "board", "contact", "person", "reviews"} {
+	for _, name := range []string{"signin", "home", "problem", "board", "contact", "person", "reviews", "intake", "inbox", "request", "referrals"} {
 		t, err := layout.Clone()
 		if err == nil {
 			t, err = t.ParseFS(files, "templates/"+name+".html")
