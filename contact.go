@@ -41,8 +41,11 @@ var SubjectRoles = []SubjectRole{SubjectMain, SubjectParentCarer, SubjectHouseho
 // Subject is a person named in a contact, as the referrer described them.
 // PersonID links the description to the hub's person record.
 type Subject struct {
-	ID         string      `json:"id,omitempty"`
-	PersonID   string      `json:"person_id,omitempty"`
+	ID       string `json:"id,omitempty"`
+	PersonID string `json:"person_id,omitempty"`
+	// NewPerson records that the user looked at the match candidates and
+	// chose none: the subject starts a new person whatever the matcher thinks.
+	NewPerson  bool        `json:"new_person,omitempty"`
 	Role       SubjectRole `json:"role"`
 	GivenName  string      `json:"given_name"`
 	FamilyName string      `json:"family_name"`
@@ -224,6 +227,9 @@ var (
 func (s *Subject) validate(fe FieldErrors, at string, now time.Time) {
 	if !oneOf(s.Role, SubjectRoles) {
 		fe.Add(at+".role", "must be one of "+joinAll(SubjectRoles))
+	}
+	if s.NewPerson && s.PersonID != "" {
+		fe.Add(at+".new_person", "cannot be set with person_id: choose a known person or a new one")
 	}
 	s.GivenName = strings.TrimSpace(s.GivenName)
 	s.FamilyName = strings.TrimSpace(s.FamilyName)

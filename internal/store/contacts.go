@@ -16,6 +16,9 @@ import (
 // record) and its first transition, and audits it. A retry with the same
 // idempotency key by the same user returns the first contact unchanged.
 func (db *DB) CreateContact(ctx context.Context, by mash.Actor, c *mash.Contact, key string) (created bool, err error) {
+	if err := may(by, mash.ActionContactCreate); err != nil {
+		return false, err
+	}
 	defer mash.Wrap(&err, "store.CreateContact")
 	now := db.Now().UTC()
 	if err := c.Validate(now); err != nil {
@@ -119,6 +122,15 @@ func (db *DB) CreateContact(ctx context.Context, by mash.Actor, c *mash.Contact,
 	return created, err
 }
 
+// may refuses an action the actor's role does not allow. Handlers check the
+// same table first; the store checks again so no caller can skip it.
+func may(by mash.Actor, a mash.Action) error {
+	if !mash.Can(by, a, mash.Resource{}) {
+		return mash.Errorf(mash.KindForbidden, "your role may not do this")
+	}
+	return nil
+}
+
 // nextReference takes the next human reference of the year, e.g. MASH-2026-000123.
 func nextReference(ctx context.Context, q querier, year int) (string, error) {
 	var n int64
@@ -153,7 +165,7 @@ func (db *DB) insertSubject(ctx context.Context, tx querier, m *match.Model, by 
 	r := mash.PersonRecord{ID: s.ID, Kind: mash.RecordSubject, SourceRef: s.ID, GivenName: s.GivenName,
 		FamilyName: s.FamilyName, DOB: s.DOB, Sex: s.Sex, Address: s.Address, Postcode: s.Postcode,
 		NHSNumber: s.NHSNumber, CreatedAt: db.Now().UTC()}
-	if _, err := db.linkRecord(ctx, tx, m, by, &r, s.PersonID); err != nil {
+	if _, err := db.linkRecord(ctx, tx, m, by, &r, s.PersonID, s.NewPerson && s.PersonID == ""); err != nil {
 		if mash.KindOf(err) == mash.KindNotFound {
 			return &mash.Error{Kind: mash.KindInvalid, Msg: "the contact is not valid",
 				Fields: map[string]string{fmt.Sprintf("subjects[%d].person_id", ord): "no such person"}}
@@ -295,6 +307,9 @@ func (db *DB) mutateContact(ctx context.Context, by mash.Actor, id string, versi
 
 // Screen records a screening decision.
 func (db *DB) Screen(ctx context.Context, by mash.Actor, id string, s mash.Screening) (*mash.Contact, error) {
+	if err := may(by, mash.ActionContactScreen); err != nil {
+		return nil, err
+	}
 	policy, err := db.Policy(ctx)
 	if err != nil {
 		return nil, err
@@ -321,6 +336,9 @@ func (db *DB) Screen(ctx context.Context, by mash.Actor, id string, s mash.Scree
 
 // Rate re-rates a contact and moves its deadline.
 func (db *DB) Rate(ctx context.Context, by mash.Actor, id, rag, reason string, version int) (*mash.Contact, error) {
+	if err := may(by, mash.ActionContactRate); err != nil {
+		return nil, err
+	}
 	policy, err := db.Policy(ctx)
 	if err != nil {
 		return nil, err
@@ -336,6 +354,9 @@ func (db *DB) Rate(ctx context.Context, by mash.Actor, id, rag, reason string, v
 
 // OverrideConsent records a manager's decision to check without consent.
 func (db *DB) OverrideConsent(ctx context.Context, by mash.Actor, id, basis, reason string, version int) (*mash.Contact, error) {
+	if err := may(by, mash.ActionConsentOverride); err != nil {
+		return nil, err
+	}
 	return db.mutateContact(ctx, by, id, version, func(tx *sql.Tx, c *mash.Contact) (string, string, error) {
 		if _, err := c.Override(basis, reason, by, db.Now().UTC()); err != nil {
 			return "", "", err
@@ -346,6 +367,9 @@ func (db *DB) OverrideConsent(ctx context.Context, by mash.Actor, id, basis, rea
 
 // Close closes a contact whose work is done (feedback sent, or passed on).
 func (db *DB) CloseContact(ctx context.Context, by mash.Actor, id, reason string, version int) (*mash.Contact, error) {
+	if err := may(by, mash.ActionContactClose); err != nil {
+		return nil, err
+	}
 	return db.mutateContact(ctx, by, id, version, func(tx *sql.Tx, c *mash.Contact) (string, string, error) {
 		reason = strings.TrimSpace(reason)
 		if reason == "" {

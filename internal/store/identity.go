@@ -22,9 +22,9 @@ import (
 // answers the same.
 
 const (
-	modelKey     = "match_model"
-	keysVerKey   = "person_keys_version"
-	recordCols   = `r.id, r.person_id, r.kind, COALESCE(r.agency_id, ''), r.source_ref, r.given_name, r.middle_names, r.family_name, r.dob, r.sex, r.address, r.postcode, r.nhs_number, r.phone, r.created_at`
+	modelKey   = "match_model"
+	keysVerKey = "person_keys_version"
+	recordCols = `r.id, r.person_id, r.kind, COALESCE(r.agency_id, ''), r.source_ref, r.given_name, r.middle_names, r.family_name, r.dob, r.sex, r.address, r.postcode, r.nhs_number, r.phone, r.created_at`
 )
 
 type cachedModel struct {
@@ -236,7 +236,9 @@ func insertPerson(ctx context.Context, tx querier, r *mash.PersonRecord) error {
 //
 // The caller reads the model before its transaction: reading it inside could
 // wait for a connection the transaction itself holds.
-func (db *DB) linkRecord(ctx context.Context, tx querier, m *match.Model, by mash.Actor, r *mash.PersonRecord, chosen string) (string, error) {
+// With forceNew, a user chose none of the candidates: a new person, with
+// the best candidate still recorded in the decision.
+func (db *DB) linkRecord(ctx context.Context, tx querier, m *match.Model, by mash.Actor, r *mash.PersonRecord, chosen string, forceNew bool) (string, error) {
 	d := mash.MatchDecision{ID: newID(), RecordID: r.ID, By: by.UserID, At: r.CreatedAt}
 	var review *ranked
 	if chosen != "" {
@@ -262,18 +264,23 @@ func (db *DB) linkRecord(ctx context.Context, tx querier, m *match.Model, by mas
 		}
 		cands := rank(m, toMatch(r), recs, true, "")
 		d.Outcome = "new_person"
+		if forceNew {
+			d.Outcome = "new_by_choice"
+		}
 		if len(cands) > 0 {
 			top := cands[0]
 			d.CandidateID, d.Probability, d.Fields = top.personID, top.scored.Probability, fields(top.scored)
-			switch outcome(m, top) {
-			case mash.MatchSame:
+			switch o := outcome(m, top); {
+			case forceNew:
+				d.Outcome = "new_by_choice"
+			case o == mash.MatchSame:
 				if r.PersonID, err = claimPerson(ctx, tx, top.personID); err != nil {
 					return "", err
 				}
 				d.Outcome = "linked"
-			case mash.MatchUncertain:
+			case o == mash.MatchUncertain:
 				d.Outcome, review = "review", &top
-			case mash.MatchRelated:
+			case o == mash.MatchRelated:
 				d.Outcome = "related_not_same"
 			}
 		}
@@ -384,7 +391,7 @@ func (db *DB) ImportAgencyRecords(ctx context.Context, by mash.Actor, agencyID s
 			if !errors.Is(err, sql.ErrNoRows) {
 				return dbErr(err)
 			}
-			out, err := db.linkRecord(ctx, tx, m, by, &r, "")
+			out, err := db.linkRecord(ctx, tx, m, by, &r, "", false)
 			if err != nil {
 				return err
 			}

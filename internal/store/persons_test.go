@@ -44,6 +44,19 @@ func TestIntakeLinksTheSamePerson(t *testing.T) {
 		if twin.Subjects[0].PersonID == first.Subjects[0].PersonID {
 			t.Fatalf("a twin was linked to her sister")
 		}
+		// A screener who looked and chose none of the candidates gets a new person.
+		again := child("Kayleigh", "Smith", "2015-04-03", "1 Church Road, Leeds", "LS1 4AP")
+		again.NewPerson = true
+		chosenNew := intake(t, db, scr, at.Add(150*time.Minute), again)
+		if chosenNew.Subjects[0].PersonID == first.Subjects[0].PersonID {
+			t.Fatalf("new_person was ignored")
+		}
+		again.PersonID = first.Subjects[0].PersonID
+		bad := storetest.NewContact(at)
+		bad.Subjects = []mash.Subject{again}
+		if _, err := db.CreateContact(ctx, scr, bad, ""); err == nil || err.(*mash.Error).Fields["subjects[0].new_person"] == "" {
+			t.Fatalf("person_id with new_person: %v", err)
+		}
 		// A stranger is a new person.
 		other := intake(t, db, scr, at.Add(3*time.Hour), child("Amara", "Okonkwo", "2012-09-17", "5 Mill Lane, York", "YO1 7HH"))
 		if other.Subjects[0].PersonID == first.Subjects[0].PersonID {

@@ -14,6 +14,9 @@ import (
 
 // CreateRequest asks an agency what it holds about a contact.
 func (db *DB) CreateRequest(ctx context.Context, by mash.Actor, contactID string, in mash.NewRequest) (r *mash.InfoRequest, err error) {
+	if err := may(by, mash.ActionRequestCreate); err != nil {
+		return nil, err
+	}
 	defer mash.Wrap(&err, "store.CreateRequest")
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		c, err := loadContact(ctx, tx, contactID)
@@ -187,6 +190,9 @@ func loadReturn(ctx context.Context, q querier, r *mash.InfoRequest) error {
 // SubmitReturn records an agency's answer to a request. Only a researcher of
 // the agency that was asked may answer, once.
 func (db *DB) SubmitReturn(ctx context.Context, by mash.Actor, requestID string, ret *mash.AgencyReturn, version int) (r *mash.InfoRequest, err error) {
+	if err := may(by, mash.ActionReturnSubmit); err != nil {
+		return nil, err
+	}
 	defer mash.Wrap(&err, "store.SubmitReturn")
 	now := db.Now().UTC()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
@@ -307,6 +313,9 @@ func (db *DB) Decide(ctx context.Context, by mash.Actor, contactID string, d *ma
 
 // SendFeedback records the proportionate outcome sent to the referrer.
 func (db *DB) SendFeedback(ctx context.Context, by mash.Actor, contactID, text string, version int) (*mash.Contact, error) {
+	if err := may(by, mash.ActionFeedbackSend); err != nil {
+		return nil, err
+	}
 	return db.mutateContact(ctx, by, contactID, version, func(tx *sql.Tx, c *mash.Contact) (string, string, error) {
 		text = strings.TrimSpace(text)
 		if text == "" {

@@ -190,7 +190,9 @@ func (f intakeForm) contact(now time.Time) (*mash.Contact, []int, map[string]str
 		rows = append(rows, i)
 		c.Subjects = append(c.Subjects, mash.Subject{Role: mash.SubjectRole(s.Role), GivenName: s.GivenName,
 			FamilyName: s.FamilyName, DOB: isoDate(s.DOB), Sex: s.Sex, Address: strings.TrimSpace(s.Address),
-			Postcode: s.Postcode, NHSNumber: s.NHSNumber, PersonID: s.PersonID})
+			Postcode: s.Postcode, NHSNumber: s.NHSNumber, PersonID: s.PersonID,
+			// The user saw the candidates and chose none of them.
+			NewPerson: s.Searched && s.PersonID == ""})
 	}
 	return c, rows, own
 }
