@@ -30,7 +30,9 @@ type ContactFilter struct {
 	Status  Status
 	RAG     string
 	Overdue *bool
-	Limit   int // default 100, at most 1000
+	Cohort  Cohort
+	Open    bool // only contacts not yet closed: the live queue
+	Limit   int  // default 100, at most 1000
 }
 
 // ContactSummary is one row of the queue: enough to triage, no narrative.

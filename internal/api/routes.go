@@ -40,7 +40,8 @@ func (s *Server) caseRoutes() []route {
 			body: ContactIn{}, resp: contactCreated{}, status: 201, handler: s.handleContactCreate},
 		{method: "GET", path: "/contacts", action: mash.ActionContactList, summary: "The contact queue: immediate risk first, then by deadline",
 			resp: []mash.ContactSummary{}, status: 200, handler: s.handleContactList,
-			query: []param{{"status", "filter by state"}, {"rag", "filter by RAG code"}, {"overdue", "true or false"}, {"limit", "at most 1000; default 100"}}},
+			query: []param{{"status", "filter by state"}, {"rag", "filter by RAG code"}, {"overdue", "true or false"},
+				{"cohort", "child or adult"}, {"open", "true for contacts not yet closed"}, {"limit", "at most 1000; default 100"}}},
 		{method: "GET", path: "/contacts/{id}", action: mash.ActionContactRead, summary: "A contact with what the caller may see of its requests, decision and feedback (ETag = version)",
 			resp: mash.ContactDetail{}, status: 200, handler: s.handleContactGet},
 		{method: "POST", path: "/contacts/{id}/screening", action: mash.ActionContactScreen, summary: "Record the screening decision (and rating, if accepted into MASH)",
@@ -155,8 +156,15 @@ func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleContactList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := mash.ContactFilter{Status: mash.Status(q.Get("status")), RAG: q.Get("rag")}
+	f := mash.ContactFilter{Status: mash.Status(q.Get("status")), RAG: q.Get("rag"), Cohort: mash.Cohort(q.Get("cohort"))}
 	fe := mash.FieldErrors{}
+	if v := q.Get("open"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fe.Add("open", "must be true or false")
+		}
+		f.Open = b
+	}
 	if v := q.Get("overdue"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

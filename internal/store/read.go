@@ -217,6 +217,16 @@ func (db *DB) ListContacts(ctx context.Context, by mash.Actor, f mash.ContactFil
 		}
 		where = append(where, cond)
 	}
+	if f.Cohort != "" {
+		if f.Cohort != mash.CohortChild && f.Cohort != mash.CohortAdult {
+			fe.Add("cohort", "must be child or adult")
+		}
+		args = append(args, string(f.Cohort))
+		where = append(where, fmt.Sprintf("c.cohort = $%d", len(args)))
+	}
+	if f.Open {
+		where = append(where, "c.status <> 'closed'")
+	}
 	if err := fe.Err("the filter is not valid"); err != nil {
 		return nil, err
 	}

@@ -40,3 +40,38 @@ func TestStoreChecksRoles(t *testing.T) {
 		}
 	})
 }
+
+func TestQueueFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := storetest.Partnership(t, db)
+		scr := f.Actor(mash.RoleScreener)
+		c := storetest.NewContact(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+		if _, err := db.CreateContact(ctx, scr, c, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			f    mash.ContactFilter
+			want int
+		}{
+			{mash.ContactFilter{Cohort: mash.CohortChild}, 1},
+			{mash.ContactFilter{Cohort: mash.CohortAdult}, 0},
+			{mash.ContactFilter{Open: true}, 1},
+		} {
+			got, err := db.ListContacts(ctx, scr, tc.f)
+			if err != nil || len(got) != tc.want {
+				t.Errorf("%+v: %d contacts, %v; want %d", tc.f, len(got), err, tc.want)
+			}
+		}
+		if _, err := db.Screen(ctx, scr, c.ID, mash.Screening{Decision: mash.ScreenNFA, Reason: "no role for the hub", Version: c.Version}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.ListContacts(ctx, scr, mash.ContactFilter{Open: true}); err != nil || len(got) != 0 {
+			t.Errorf("a closed contact is on the open queue: %d, %v", len(got), err)
+		}
+		_, err := db.ListContacts(ctx, scr, mash.ContactFilter{Cohort: "teen"})
+		if e, ok := err.(*mash.Error); !ok || e.Fields["cohort"] == "" {
+			t.Errorf("unknown cohort: %v", err)
+		}
+	})
+}

@@ -21,11 +21,12 @@ type boardData struct {
 	Requests map[string][]mash.InfoRequest
 
 	// The filter as asked for, and its choices.
-	Status, RAG, Due, Sort string
-	Statuses               []option
-	Sorts                  []option
-	RAGs                   []option
-	Filtered               bool
+	Status, RAG, Due, Sort, Cohort string
+	Statuses                       []option
+	Cohorts                        []option
+	Sorts                          []option
+	RAGs                           []option
+	Filtered                       bool
 }
 
 // boardSorts are the board's orders; the first, the hub's own (immediate
@@ -59,9 +60,10 @@ func (h *Handler) handleBoard(w http.ResponseWriter, r *http.Request, a mash.Act
 	}
 	ctx := r.Context()
 	q := r.URL.Query()
-	d := boardData{Status: q.Get("status"), RAG: q.Get("rag"), Due: q.Get("due"), Sort: q.Get("sort"), Sorts: boardSorts}
+	d := boardData{Status: q.Get("status"), RAG: q.Get("rag"), Due: q.Get("due"), Sort: q.Get("sort"), Cohort: q.Get("cohort"), Sorts: boardSorts,
+		Cohorts: []option{{"", "Children and adults"}, {string(mash.CohortChild), "Children"}, {string(mash.CohortAdult), "Adults"}}}
 	p := page{Title: "MASH board", Actor: &a, Agency: h.agencyName(r, a), FieldErr: map[string]string{}}
-	f := mash.ContactFilter{Status: mash.Status(d.Status), RAG: d.RAG, Limit: boardLimit}
+	f := mash.ContactFilter{Status: mash.Status(d.Status), RAG: d.RAG, Cohort: mash.Cohort(d.Cohort), Limit: boardLimit}
 	switch d.Due {
 	case "":
 	case "overdue", "in-time":
@@ -72,6 +74,9 @@ func (h *Handler) handleBoard(w http.ResponseWriter, r *http.Request, a mash.Act
 		d.Due = ""
 	}
 	d.Filtered = f != (mash.ContactFilter{Limit: boardLimit})
+	// With no state chosen, the board is the live queue: closed contacts
+	// stay off it however many there are.
+	f.Open = f.Status == ""
 	if _, ok := boardOrders[d.Sort]; !ok {
 		p.addError("sort", "Choose an order from the list")
 		d.Sort = ""
@@ -93,7 +98,7 @@ func (h *Handler) handleBoard(w http.ResponseWriter, r *http.Request, a mash.Act
 
 	// Every open contact, for the counts; then the filtered list, if the
 	// filter narrows it. The hub checks the filter.
-	all, err := h.hub.ListContacts(ctx, a, mash.ContactFilter{Limit: boardLimit})
+	all, err := h.hub.ListContacts(ctx, a, mash.ContactFilter{Open: true, Limit: boardLimit})
 	if err != nil {
 		h.failFor(w, r, a, err)
 		return
@@ -126,6 +131,8 @@ func (h *Handler) handleBoard(w http.ResponseWriter, r *http.Request, a mash.Act
 					p.addError("status", "Choose a state from the list")
 				case "rag":
 					p.addError("rag", "Choose a rating from the list")
+				case "cohort":
+					p.addError("cohort", "Choose children or adults")
 				default:
 					p.addError("status", capitalise(problem))
 				}
