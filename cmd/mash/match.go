@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +22,7 @@ import (
 //	mash match link   --left A.csv --right B.csv --out pairs.csv [--model model.json]
 //	mash match eval   --in records.csv | --left A.csv --right B.csv  (needs ground truth)
 func cmdMatch(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	_, _, _ = ctx, getenv, stdin
+	_, _ = ctx, stdin
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "match: train, dedupe, link or eval")
 		return errUsage
@@ -35,9 +36,12 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 	modelPath := fs.String("model", "", "model JSON: written by train; read by dedupe, link and eval (default: train on the input)")
 	format := fs.String("format", "", "input columns: standard, febrl or splink (default: detect from the header)")
 	threshold := fs.Float64("threshold", 0, "link threshold as a match probability (default: the model's)")
+	maxBlock := fs.Int("max-block", 0, "dedupe, link: skip blocking keys shared by more records than this (default 300, or 100 above 250,000 records)")
+	memLimit := fs.Int("memory-limit", 1536, "soft memory limit in MiB, near which the Go runtime collects garbage harder (0: none; GOMEMLIMIT overrides)")
 	oneToOne := fs.Bool("one-to-one", false, "link: keep only each record's best partner")
 	explain := fs.Bool("explain", false, "link: add an explanation column, field by field in plain words with weights in bits")
 	seed := fs.Uint64("seed", 1, "train: seed for the random pairs used to estimate u")
+	clustersPath := fs.String("clusters", "", "eval: score this clusters CSV (record_id, cluster_id), as written by dedupe, instead of deduplicating again")
 	truthPath := fs.String("truth", "", "eval: ground truth CSV (record_id, cluster_id[, twin_of]) when the records carry none, e.g. from mash bench gen-people")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -46,7 +50,15 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "match %s: unexpected argument %q\n", sub, fs.Arg(0))
 		return errUsage
 	}
-	progress := func(msg string) { fmt.Fprintf(stderr, "match %s: %s\n", sub, msg) }
+	// A batch run holds every record at once; without a limit the heap may
+	// grow to twice what is live before the garbage collector runs.
+	if *memLimit > 0 && getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(*memLimit) << 20))
+	}
+	began := time.Now()
+	progress := func(msg string) {
+		fmt.Fprintf(stderr, "match %s: %5.1fs: %s\n", sub, time.Since(began).Seconds(), msg)
+	}
 	read := func(path string) ([]match.Record, error) {
 		f, err := os.Open(path)
 		if err != nil {
@@ -80,7 +92,11 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return nil, err
 		}
-		progress(fmt.Sprintf("trained on %d records in %v (prior %.3g)", len(train), time.Since(start).Round(time.Millisecond), m.Prior))
+		sample := ""
+		if m.Trained.Records < len(train) {
+			sample = fmt.Sprintf("a random %d of ", m.Trained.Records)
+		}
+		progress(fmt.Sprintf("trained on %s%d records in %v (prior %.3g)", sample, len(train), time.Since(start).Round(time.Millisecond), m.Prior))
 		return m, nil
 	}
 	output := func(write func(w *csv.Writer) error) error {
@@ -106,7 +122,7 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return err
 	}
-	opt := match.Options{Threshold: *threshold, Progress: progress, OneToOne: *oneToOne, Explain: *explain}
+	opt := match.Options{Threshold: *threshold, MaxBlock: *maxBlock, Progress: progress, OneToOne: *oneToOne, Explain: *explain}
 	// readAndModel reads --in and the model for it (from --model, or trained
 	// on the records).
 	readAndModel := func() ([]match.Record, *match.Model, error) {
@@ -162,14 +178,20 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return err
 		}
+		// Only the ids are needed afterwards: copied, they let the records
+		// (each a substring of its input line) be freed while Dedupe runs.
+		ids := make([]string, len(recs))
+		for i := range recs {
+			ids[i] = strings.Clone(recs[i].ID)
+		}
 		clusters, _ := m.Dedupe(recs, opt)
-		progress(fmt.Sprintf("%d records in %d clusters, %v", len(recs), countDistinct(clusters), time.Since(start).Round(time.Millisecond)))
+		progress(fmt.Sprintf("%d records in %d clusters, %v", len(ids), countDistinct(clusters), time.Since(start).Round(time.Millisecond)))
 		return output(func(w *csv.Writer) error {
 			if err := w.Write([]string{"record_id", "cluster_id"}); err != nil {
 				return err
 			}
-			for i, r := range recs {
-				if err := w.Write([]string{r.ID, strconv.Itoa(clusters[i])}); err != nil {
+			for i, id := range ids {
+				if err := w.Write([]string{id, strconv.Itoa(clusters[i])}); err != nil {
 					return err
 				}
 			}
@@ -212,7 +234,19 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 		})
 	case "eval":
 		if *in != "" {
-			recs, m, err := readAndModel()
+			var recs []match.Record
+			var clusters []int
+			var err error
+			if *clustersPath != "" {
+				if recs, err = read(*in); err == nil {
+					clusters, err = readClusters(*clustersPath, recs)
+				}
+			} else {
+				var m *match.Model
+				if recs, m, err = readAndModel(); err == nil {
+					clusters, _ = m.Dedupe(recs, opt)
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -222,7 +256,6 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 					return err
 				}
 			}
-			clusters, _ := m.Dedupe(recs, opt)
 			truth := make([]string, len(recs))
 			for i := range recs {
 				truth[i] = recs[i].Truth
@@ -312,6 +345,48 @@ func readTruth(path string, recs []match.Record, twinOf map[string]string) error
 		recs[i].Truth = cluster[recs[i].ID]
 	}
 	return nil
+}
+
+// readClusters reads a clusters CSV (record_id, cluster_id) and returns
+// each record's cluster as a number; a record it does not list is alone.
+func readClusters(path string, recs []match.Record) ([]int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReader(f))
+	r.ReuseRecord = true
+	head, err := r.Read()
+	if err != nil || len(head) < 2 || head[0] != "record_id" || head[1] != "cluster_id" {
+		return nil, fmt.Errorf("%s: want a record_id, cluster_id header", path)
+	}
+	byID := map[string]int{}
+	num := map[string]int{}
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		c, ok := num[row[1]]
+		if !ok {
+			c = len(num)
+			num[row[1]] = c
+		}
+		byID[row[0]] = c
+	}
+	out := make([]int, len(recs))
+	for i := range recs {
+		c, ok := byID[recs[i].ID]
+		if !ok {
+			c = len(num) + i
+		}
+		out[i] = c
+	}
+	return out, nil
 }
 
 // twinMerges counts predicted clusters holding records of two people who are twins.

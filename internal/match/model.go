@@ -107,19 +107,22 @@ func gammaOf(a, b *prepared) gamma {
 type TrainOptions struct {
 	RandomPairs  int    // pairs sampled for u (default 300,000 or all pairs if fewer)
 	EMIterations int    // default 25
-	Seed         uint64 // for the random sample
+	Seed         uint64 // for the random samples
+	MaxRecords   int    // train on a random sample of at most this many records (default 200,000)
 }
 
 // Train estimates a model from records: u by random sampling of pairs,
 // m and the prior by EM over the blocked candidate pairs, with u fixed.
+// Large inputs are sampled: the prior (the chance that two records drawn at
+// random match) is the same in a uniform sample as in the whole.
 func Train(recs []Record, opt TrainOptions) (*Model, error) {
 	if len(recs) < 2 {
 		return nil, fmt.Errorf("need at least two records to train, have %d", len(recs))
 	}
-	ps := make([]prepared, len(recs))
-	for i := range recs {
-		ps[i] = prepare(recs[i])
+	if opt.MaxRecords == 0 {
+		opt.MaxRecords = defaultTrainRecords
 	}
+	ps := prepareAll(trainingSample(recs, opt.MaxRecords, opt.Seed))
 	if opt.RandomPairs == 0 {
 		opt.RandomPairs = 300_000
 	}
@@ -147,12 +150,31 @@ func Train(recs []Record, opt TrainOptions) (*Model, error) {
 			}
 		}
 	} else {
-		for k := 0; k < sample; k++ {
+		idx := make([]pair, sample)
+		for k := range idx {
 			i, j := rng.IntN(n), rng.IntN(n-1)
 			if j >= i {
 				j++
 			}
-			countGamma(counts, gammaOf(&ps[i], &ps[j]))
+			idx[k] = pair{int32(i), int32(j)}
+		}
+		per := make([][][]float64, workers())
+		parallel(sample, func(w, lo, hi int) {
+			c := make([][]float64, len(comparisons))
+			for i, cmp := range comparisons {
+				c[i] = make([]float64, len(cmp.Levels))
+			}
+			for _, p := range idx[lo:hi] {
+				countGamma(c, gammaOf(&ps[p.a], &ps[p.b]))
+			}
+			per[w] = c
+		})
+		for _, c := range per {
+			for i := range c {
+				for j := range c[i] {
+					counts[i][j] += c[i][j]
+				}
+			}
 		}
 	}
 	m.Fields = make([]FieldParams, len(comparisons))
@@ -189,14 +211,14 @@ func Train(recs []Record, opt TrainOptions) (*Model, error) {
 			// are enough of them they replace the name and date-of-birth sessions.
 			continue
 		}
-		pairs := candidatePairs(ps, nil, defaultMaxBlock, s.keys)
+		pats, npairs := emPatterns(ps, newBlocker(ps, nil, trainMaxBlock, s.keys), s.exclude)
 		if s.keys == "i" {
-			idPairs = len(pairs)
+			idPairs = npairs
 		}
-		if len(pairs) == 0 {
+		if npairs == 0 {
 			continue
 		}
-		est, _ := em(m, ps, pairs, s.exclude, 0.3, opt.EMIterations, false)
+		est, _ := em(m, pats, s.exclude, 0.3, opt.EMIterations, false)
 		for i := range comparisons {
 			if s.exclude[i] || est[i] == nil {
 				continue
@@ -220,11 +242,11 @@ func Train(recs []Record, opt TrainOptions) (*Model, error) {
 	// The prior, as Splink uses it: the probability that two records drawn at
 	// random are the same person. EM with m and u fixed estimates how many
 	// candidate pairs match; blocking is assumed to find nearly all matches.
-	pairs := candidatePairs(ps, nil, defaultMaxBlock, "")
-	_, lambda := em(m, ps, pairs, nil, 0.1, 15, true)
-	lambda = math.Min(math.Max(lambda*float64(len(pairs))/float64(total), 1e-9), 0.5)
+	pats, npairs := emPatterns(ps, newBlocker(ps, nil, trainMaxBlock, ""), nil)
+	_, lambda := em(m, pats, nil, 0.1, 15, true)
+	lambda = math.Min(math.Max(lambda*float64(npairs)/float64(total), 1e-9), 0.5)
 	m.Prior = lambda
-	m.Trained.Records, m.Trained.RandomPairs, m.Trained.CandidatePairs = n, sample, len(pairs)
+	m.Trained.Records, m.Trained.RandomPairs, m.Trained.CandidatePairs = n, sample, npairs
 	m.refresh()
 	return m, nil
 }
@@ -245,22 +267,6 @@ func countGamma(counts [][]float64, g gamma) {
 			counts[i][l]++
 		}
 	}
-}
-
-func int8sToBytes(g gamma) []byte {
-	b := make([]byte, len(g))
-	for i, x := range g {
-		b[i] = byte(x)
-	}
-	return b
-}
-
-func bytesToGamma(s string) gamma {
-	g := make(gamma, len(s))
-	for i := 0; i < len(s); i++ {
-		g[i] = int8(s[i])
-	}
-	return g
 }
 
 // Contribution is one field's part in a pair's score.
@@ -318,19 +324,7 @@ func (m *Model) score(a, b *prepared, tf *termFreq, explain bool) Scored {
 			continue
 		}
 		lp := m.Fields[i].Levels[l]
-		u := lp.U
-		if l == 0 && tf != nil && c.TF != "" {
-			var f float64
-			if c.TF == "given" {
-				f = tf.given[a.given]
-			} else {
-				f = tf.family[a.family]
-			}
-			if f > 0 {
-				u = math.Max(f, 1e-5)
-			}
-		}
-		bits := math.Log2(lp.M / u)
+		bits := m.bits(i, l, a, tf)
 		w += bits
 		if explain {
 			s.Fields = append(s.Fields, Contribution{Field: c.Field, Level: lp.Label, Wording: lp.Wording, Bits: round4(bits)})
@@ -341,6 +335,25 @@ func (m *Model) score(a, b *prepared, tf *termFreq, explain bool) Scored {
 	return s
 }
 
+// bits is the weight of evidence, log2 m/u, of comparison i at level l, with
+// the term-frequency adjustment of an exact agreement on a's name.
+func (m *Model) bits(i, l int, a *prepared, tf *termFreq) float64 {
+	lp := &m.Fields[i].Levels[l]
+	u := lp.U
+	if c := &comparisons[i]; l == 0 && tf != nil && c.TF != "" {
+		var f float64
+		if c.TF == "given" {
+			f = tf.given[a.given]
+		} else {
+			f = tf.family[a.family]
+		}
+		if f > 0 {
+			u = math.Max(f, 1e-5)
+		}
+	}
+	return math.Log2(lp.M / u)
+}
+
 // Explain scores two records against each other with field-by-field contributions.
 func (m *Model) Explain(a, b Record) Scored {
 	pa, pb := prepare(a), prepare(b)
@@ -349,6 +362,10 @@ func (m *Model) Explain(a, b Record) Scored {
 
 // maxEMPairs bounds the pairs EM compares in each session.
 const maxEMPairs = 500_000
+
+// defaultTrainRecords bounds the records training reads: estimates are
+// proportions, and a large enough random sample gives the same ones.
+const defaultTrainRecords = 200_000
 
 type session struct {
 	keys    string       // blocking key kinds used
@@ -371,34 +388,11 @@ var trainingSessions = []session{
 	{"d", map[int]bool{fieldIndex("dob"): true}},
 }
 
-// em runs expectation maximisation over pairs with u fixed. It returns the
-// m estimates per comparison (nil for excluded ones) and the match rate.
-// With lambdaOnly, m is held fixed and only the match rate is estimated.
-func em(m *Model, ps []prepared, pairs []pair, exclude map[int]bool, lambda float64, iters int, lambdaOnly bool) ([][]float64, float64) {
-	patterns := map[string]float64{}
-	// Estimates are proportions: an even sample of a large pair set will do.
-	step := 1
-	if len(pairs) > maxEMPairs {
-		step = (len(pairs) + maxEMPairs - 1) / maxEMPairs
-	}
-	for k := 0; k < len(pairs); k += step {
-		p := pairs[k]
-		g := gammaOf(&ps[p.a], &ps[p.b])
-		for i := range g {
-			if exclude[i] {
-				g[i] = -1
-			}
-		}
-		patterns[string(int8sToBytes(g))]++
-	}
-	type pat struct {
-		g gamma
-		n float64
-	}
-	pats := make([]pat, 0, len(patterns))
-	for k, c := range patterns {
-		pats = append(pats, pat{bytesToGamma(k), c})
-	}
+// em runs expectation maximisation over comparison patterns (with their
+// counts) with u fixed. It returns the m estimates per comparison (nil for
+// excluded ones) and the match rate. With lambdaOnly, m is held fixed and
+// only the match rate is estimated.
+func em(m *Model, pats []pattern, exclude map[int]bool, lambda float64, iters int, lambdaOnly bool) ([][]float64, float64) {
 	mm := make([][]float64, len(comparisons))
 	for i := range comparisons {
 		for _, l := range m.Fields[i].Levels {
