@@ -290,10 +290,12 @@ func ParseDate(s string) (time.Time, error) {
 	return d, nil
 }
 
+var nhsSeparators = strings.NewReplacer(" ", "", "-", "")
+
 // NormaliseNHSNumber strips spaces and dashes and checks the modulus 11 check
 // digit of a 10-digit NHS number.
 func NormaliseNHSNumber(s string) (string, error) {
-	s = strings.NewReplacer(" ", "", "-", "").Replace(s)
+	s = nhsSeparators.Replace(s)
 	if len(s) != 10 {
 		return s, fmt.Errorf("must be 10 digits")
 	}

@@ -119,16 +119,35 @@ func CanonicalGiven(name string) []string {
 	return out
 }
 
-// NicknameMatch reports whether two folded given names share a canonical form.
+// NicknameMatch reports whether two folded given names share a canonical
+// form. It runs for most compared pairs, so it walks the forms in place
+// rather than building CanonicalGiven's slices.
 func NicknameMatch(a, b string) bool {
 	if a == "" || b == "" {
 		return false
 	}
-	for _, x := range CanonicalGiven(a) {
-		for _, y := range CanonicalGiven(b) {
+	ta, tb := translit[a], translit[b]
+	na, nb := nicknameOf(a), nicknameOf(b)
+	inB := func(x string) bool {
+		if x == "" {
+			return false
+		}
+		if x == b || x == tb {
+			return true
+		}
+		for _, y := range nb {
 			if x == y {
 				return true
 			}
+		}
+		return false
+	}
+	if inB(a) || inB(ta) {
+		return true
+	}
+	for _, x := range na {
+		if inB(x) {
+			return true
 		}
 	}
 	return false

@@ -13,7 +13,7 @@ import (
 // KeysVersion names the blocking-key scheme. The store keeps the version its
 // keys were made with and rebuilds them when this changes, so a change to
 // blockingKeys must change this string.
-const KeysVersion = "keys-2"
+const KeysVersion = "keys-3"
 
 // onlinePerKey bounds how many records one key may bring to an online query:
 // a common key (a birth year and a popular name) adds little once the rarer
@@ -80,7 +80,7 @@ func HouseholdKey(address, postcode string) string {
 		return num + "|" + pc.Unit
 	case pc.Unit != "" && addr != "":
 		return addr + "|" + pc.Unit
-	case num != "" && len(strings.Fields(addr)) >= 3:
+	case num != "" && len(strings.Fields(addr)) >= 4: // a number, a street and a town at least
 		return addr
 	}
 	return ""
