@@ -459,11 +459,13 @@ func (db *DB) BulkLoadPersons(ctx context.Context, by mash.Actor, agencyID strin
 			progress(hi)
 		}
 	}
+	// Fresh statistics, so the planner knows the new rows at once.
+	analyze := `PRAGMA optimize`
 	if db.dialect == Postgres {
-		// Fresh statistics, so the planner knows the new rows at once.
-		if _, err := db.w.ExecContext(ctx, `ANALYZE persons, person_records, person_keys`); err != nil {
-			return nil, dbErr(err)
-		}
+		analyze = `ANALYZE persons, person_records, person_keys`
+	}
+	if _, err := db.w.ExecContext(ctx, analyze); err != nil {
+		return nil, dbErr(err)
 	}
 	return persons, nil
 }

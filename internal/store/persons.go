@@ -136,8 +136,11 @@ func knownToAll(ctx context.Context, q querier, ids []string) (map[string][]mash
 		return out, nil
 	}
 	var args []any
+	// Only agency records have an agency, so the join selects them; a
+	// condition on kind would tempt SQLite onto the (kind, …) index and a
+	// scan of every agency record.
 	rows, err := q.QueryContext(ctx, `SELECT r.person_id, a.id, a.name, COUNT(*) FROM person_records r JOIN agencies a ON a.id = r.agency_id
-		WHERE r.person_id IN (`+placeholders(&args, ids)+`) AND r.kind = 'agency' GROUP BY r.person_id, a.id, a.name ORDER BY a.name`, args...)
+		WHERE r.person_id IN (`+placeholders(&args, ids)+`) GROUP BY r.person_id, a.id, a.name ORDER BY a.name`, args...)
 	if err != nil {
 		return nil, dbErr(err)
 	}
