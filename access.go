@@ -32,24 +32,35 @@ const (
 	ActionPersonMerge     Action = "person:merge" // merge, unmerge and resolve uncertain matches
 )
 
+// The actions of background work and alerts.
+const (
+	ActionJobsRead         Action = "jobs:read"         // the background job queue, with failures and reasons
+	ActionNotificationRead Action = "notification:read" // one's own in-app notifications
+	ActionBreachRead       Action = "breach:read"       // the record of missed RAG deadlines
+	ActionBreachExplain    Action = "breach:explain"    // give the reason a deadline was missed
+)
+
 // permissions is the role table: which role may attempt which action. What a
 // permitted actor then sees is narrowed by scope in every store query.
 var permissions = map[Role][]Action{
-	RoleReferrer: {ActionContactCreate, ActionContactRead, ActionContactList, ActionAgencyRead},
+	RoleReferrer: {ActionContactCreate, ActionContactRead, ActionContactList, ActionAgencyRead, ActionNotificationRead},
 	RoleScreener: {ActionContactCreate, ActionContactRead, ActionContactList, ActionContactScreen,
 		ActionContactRate, ActionRequestCreate, ActionRequestRead, ActionFeedbackSend, ActionContactClose,
-		ActionHistoryRead, ActionAgencyRead, ActionPolicyRead, ActionPersonMatch, ActionPersonRead, ActionPersonMerge},
+		ActionHistoryRead, ActionAgencyRead, ActionPolicyRead, ActionPersonMatch, ActionPersonRead, ActionPersonMerge,
+		ActionNotificationRead},
 	RoleManager: {ActionContactCreate, ActionContactRead, ActionContactList, ActionContactScreen,
 		ActionContactRate, ActionConsentOverride, ActionRequestCreate, ActionRequestRead, ActionDecide,
 		ActionFeedbackSend, ActionContactClose, ActionHistoryRead, ActionAgencyRead, ActionPolicyRead,
-		ActionPersonMatch, ActionPersonRead, ActionPersonMerge},
+		ActionPersonMatch, ActionPersonRead, ActionPersonMerge, ActionJobsRead, ActionNotificationRead,
+		ActionBreachRead, ActionBreachExplain},
 	RoleResearcher: {ActionRequestRead, ActionReturnSubmit, ActionContactRead, ActionAgencyRead, ActionBreakGlass, ActionItemRelease,
-		ActionPersonMatch, ActionPersonRead},
-	RoleReceiver: {ActionContactRead, ActionContactList, ActionAgencyRead, ActionBreakGlass, ActionPersonMatch, ActionPersonRead},
+		ActionPersonMatch, ActionPersonRead, ActionNotificationRead},
+	RoleReceiver: {ActionContactRead, ActionContactList, ActionAgencyRead, ActionBreakGlass, ActionPersonMatch, ActionPersonRead,
+		ActionNotificationRead},
 	RoleAuditor: {ActionAgencyRead, ActionPolicyRead, ActionAuditRead, ActionBreakGlass, ActionContactRead, ActionHistoryRead,
-		ActionPersonRead},
-	RoleAnalyst: {ActionAgencyRead, ActionPolicyRead},
-	RoleAdmin:   {ActionAgencyRead, ActionAgencyManage, ActionUserManage, ActionPolicyRead},
+		ActionPersonRead, ActionNotificationRead},
+	RoleAnalyst: {ActionAgencyRead, ActionPolicyRead, ActionNotificationRead, ActionBreachRead},
+	RoleAdmin:   {ActionAgencyRead, ActionAgencyManage, ActionUserManage, ActionPolicyRead, ActionJobsRead, ActionNotificationRead},
 }
 
 // Resource is what an action is taken on. The zero value stands for "some

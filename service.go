@@ -93,6 +93,7 @@ type Token struct {
 type Hub interface {
 	Trust
 	Identity
+	Alerts
 
 	// Set-up. Agencies and users are managed by admins (or the CLI, which acts
 	// as the system).

@@ -94,6 +94,8 @@ func serveWith(ctx context.Context, db *store.DB, addr string, wc web.Config, st
 		return err
 	}
 	go keepPurgingSessions(ctx, db, log)
+	stopJobs := startJobs(ctx, db, log)
+	defer stopJobs()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.New(db, log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

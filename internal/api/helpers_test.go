@@ -313,7 +313,8 @@ type counts map[string]int
 
 var countedTables = []string{"contacts", "contact_subjects", "persons", "transitions", "rag_changes", "info_requests",
 	"agency_returns", "return_items", "decisions", "feedback", "idempotency_keys", "audit_events",
-	"person_records", "person_keys", "identity_decisions", "match_reviews", "person_merges", "person_merge_items"}
+	"person_records", "person_keys", "identity_decisions", "match_reviews", "person_merges", "person_merge_items",
+	"jobs", "notifications", "request_chases", "contact_breaches"}
 
 func snapshot(t *testing.T, db *store.DB) counts {
 	t.Helper()

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"maps"
 	"net/http"
 	"reflect"
@@ -170,6 +171,7 @@ var enums = map[reflect.Type][]any{
 	reflect.TypeOf(mash.AgencyKind("")):        anys(mash.AgencyKinds),
 	reflect.TypeOf(mash.Role("")):              anys(mash.Roles),
 	reflect.TypeOf(mash.RequestStatus("")):     {"open", "returned", "overdue"},
+	reflect.TypeOf(mash.JobState("")):          anys(mash.JobStates),
 }
 
 func anys[T any](s []T) []any {
@@ -186,6 +188,7 @@ func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 
 // custom holds the schemas of types with their own JSON form.
 var custom = map[reflect.Type]map[string]any{
+	reflect.TypeOf(json.RawMessage(nil)): {"type": "object"}, // a job's payload
 	reflect.TypeOf(mash.RAGLevel{}): {"type": "object", "properties": map[string]any{
 		"code": str, "label": str, "target_hours": map[string]any{"type": "number"},
 		"clock": map[string]any{"type": "string", "enum": []any{mash.ClockWorking, mash.ClockElapsed}},

@@ -335,6 +335,11 @@ var knownRoutes = []string{
 	"POST /api/v1/merges/{id}/undo",
 	"GET /api/v1/match-reviews",
 	"POST /api/v1/match-reviews/{id}/resolve",
+	"GET /api/v1/jobs",
+	"GET /api/v1/notifications",
+	"POST /api/v1/notifications/{id}/read",
+	"GET /api/v1/breaches",
+	"POST /api/v1/breaches/{id}/reason",
 }
 
 // TestOpenAPIRoutes: the document lists exactly the routes served.

@@ -25,7 +25,7 @@ type route struct {
 type param struct{ name, desc string }
 
 func (s *Server) routes() []route {
-	return slices.Concat(s.authRoutes(), s.caseRoutes(), s.accessRoutes(), s.personRoutes())
+	return slices.Concat(s.authRoutes(), s.caseRoutes(), s.accessRoutes(), s.personRoutes(), s.alertRoutes())
 }
 
 // caseRoutes are the contact's journey: intake to closure.

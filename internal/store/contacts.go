@@ -105,6 +105,9 @@ func (db *DB) CreateContact(ctx context.Context, by mash.Actor, c *mash.Contact,
 				return dbErr(err)
 			}
 		}
+		if err := db.scheduleContactDeadline(ctx, tx, c, nil); err != nil {
+			return err
+		}
 		created = true
 		return db.audit(ctx, tx, by, "contact.create", "contact", c.ID, "")
 	})
@@ -292,11 +295,15 @@ func (db *DB) mutateContact(ctx context.Context, by mash.Actor, id string, versi
 		if c.Version != version {
 			return staleErr(c.Version, version)
 		}
+		before := c.DueAt
 		action, reason, err := fn(tx, c)
 		if err != nil {
 			return err
 		}
 		if err := db.updateContact(ctx, tx, c, version); err != nil {
+			return err
+		}
+		if err := db.scheduleContactDeadline(ctx, tx, c, before); err != nil {
 			return err
 		}
 		out = c

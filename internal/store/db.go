@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,6 +59,8 @@ type DB struct {
 	model atomic.Pointer[cachedModel]
 	// PasswordParams sets the argon2id cost of new passwords.
 	PasswordParams auth.Params
+	// jobFuncs holds the handlers of background job kinds (see jobs.go).
+	jobFuncs sync.Map
 }
 
 // Options change how Open treats a database.

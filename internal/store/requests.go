@@ -52,6 +52,9 @@ func (db *DB) CreateRequest(ctx context.Context, by mash.Actor, contactID string
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, r.ID, r.ContactID, r.AgencyID, r.Question, string(r.Status), r.DueAt, r.RequestedBy, r.RequestedAt, r.Version); err != nil {
 			return dbErr(err)
 		}
+		if err := db.scheduleRequest(ctx, tx, r); err != nil {
+			return err
+		}
 		return db.audit(ctx, tx, by, "request.create", "info_request", r.ID, "")
 	})
 	return r, err
