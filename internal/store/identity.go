@@ -89,9 +89,15 @@ func scanRecord(rows *sql.Rows) (mash.PersonRecord, error) {
 	return r, err
 }
 
-// candidateRecords reads the records filed under any of the keys, at most
-// match.OnlinePerKey per key, in one query: a few short ranges of the
-// person_keys index.
+// candidateCap bounds the records prepared and scored for one search.
+const candidateCap = 80
+
+// candidateRecords reads the records filed under the keys (at most
+// match.OnlinePerKey a key), and keeps the candidateCap that share the most
+// keys with the query: the same person shares many (name, date of birth,
+// postcode, …), a stranger with a common name one or two. Preparing and
+// scoring a record is the costly step, so fewer, better candidates are what
+// keeps a search fast at a county's scale.
 func candidateRecords(ctx context.Context, q querier, keys []string) ([]mash.PersonRecord, error) {
 	if len(keys) == 0 {
 		return nil, nil
@@ -99,13 +105,26 @@ func candidateRecords(ctx context.Context, q querier, keys []string) ([]mash.Per
 	// Two steps, each an index lookup whatever the planner's statistics say:
 	// the record ids under the keys, then the records.
 	args := []any{match.OnlinePerKey}
-	recIDs, err := ids(ctx, q, `SELECT x.record_id FROM (SELECT k.record_id, ROW_NUMBER() OVER (PARTITION BY k.key) AS n
+	hits, err := ids(ctx, q, `SELECT x.record_id FROM (SELECT k.record_id, ROW_NUMBER() OVER (PARTITION BY k.key) AS n
 		FROM person_keys k WHERE k.key IN (`+placeholders(&args, keys)+`)) x WHERE x.n <= $1`, args...)
-	if err != nil || len(recIDs) == 0 {
+	if err != nil || len(hits) == 0 {
 		return nil, err
 	}
-	slices.Sort(recIDs)
-	recIDs = slices.Compact(recIDs)
+	shared := map[string]int{}
+	for _, id := range hits {
+		shared[id]++
+	}
+	recIDs := make([]string, 0, len(shared))
+	for id := range shared {
+		recIDs = append(recIDs, id)
+	}
+	slices.SortFunc(recIDs, func(a, b string) int {
+		if shared[a] != shared[b] {
+			return shared[b] - shared[a]
+		}
+		return strings.Compare(a, b)
+	})
+	recIDs = recIDs[:min(len(recIDs), candidateCap)]
 	args = args[:0]
 	rows, err := q.QueryContext(ctx, `SELECT `+recordCols+` FROM person_records r WHERE r.id IN (`+placeholders(&args, recIDs)+`)`, args...)
 	if err != nil {
@@ -144,14 +163,14 @@ type ranked struct {
 // rank scores the records against the query and keeps each person's best,
 // highest first. A person is related (twin, sibling, parent) if any of their
 // records is.
-func rank(m *match.Model, q match.Record, recs []mash.PersonRecord, explain bool, skipRecord string) []ranked {
+//
+// With explain, the first explainTop get their field-by-field explanation
+// (scored again: explaining every candidate would cost more than ranking).
+func rank(m *match.Model, q match.Record, recs []mash.PersonRecord, explainTop int) []ranked {
 	mq := m.NewQuery(q)
 	best := map[string]*ranked{}
 	for _, r := range recs {
-		if r.ID == skipRecord {
-			continue
-		}
-		s, rel := mq.Score(toMatch(&r), explain)
+		s, rel := mq.Score(toMatch(&r), false)
 		b := best[r.PersonID]
 		if b == nil {
 			best[r.PersonID] = &ranked{personID: r.PersonID, record: r, scored: s, related: rel}
@@ -172,6 +191,9 @@ func rank(m *match.Model, q match.Record, recs []mash.PersonRecord, explain bool
 		}
 		return out[i].personID < out[j].personID
 	})
+	for i := range out[:min(len(out), explainTop)] {
+		out[i].scored, _ = mq.Score(toMatch(&out[i].record), true)
+	}
 	return out
 }
 
@@ -262,7 +284,7 @@ func (db *DB) linkRecord(ctx context.Context, tx querier, m *match.Model, by mas
 		if err != nil {
 			return "", err
 		}
-		cands := rank(m, toMatch(r), recs, true, "")
+		cands := rank(m, toMatch(r), recs, 1)
 		d.Outcome = "new_person"
 		if forceNew {
 			d.Outcome = "new_by_choice"

@@ -52,7 +52,7 @@ func (db *DB) MatchPersons(ctx context.Context, by mash.Actor, q mash.PersonQuer
 		return nil, err
 	}
 	var top []ranked
-	for _, r := range rank(m, rec, recs, true, "") {
+	for _, r := range rank(m, rec, recs, q.Limit) {
 		if len(top) == q.Limit || r.scored.Probability < candidateFloor {
 			break
 		}
