@@ -54,7 +54,7 @@ func benchNoop(b *testing.B) {
 	})
 	db.HandleJob("bench.probe", func(ctx context.Context, tx *sql.Tx, j *mash.Job) error {
 		mu.Lock()
-		late = append(late, time.Now().Sub(j.RunAt))
+		late = append(late, time.Since(j.RunAt))
 		mu.Unlock()
 		probesRun.Add(1)
 		return nil
