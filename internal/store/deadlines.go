@@ -83,20 +83,7 @@ func jobActor(j *mash.Job) mash.Actor {
 
 // usersWhere lists the ids of enabled users matching cond (with args).
 func usersWhere(ctx context.Context, q querier, cond string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id FROM users WHERE disabled_at IS NULL AND `+cond+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, dbErr(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, dbErr(err)
-		}
-		out = append(out, id)
-	}
-	return out, dbErr(rows.Err())
+	return ids(ctx, q, `SELECT id FROM users WHERE disabled_at IS NULL AND `+cond+` ORDER BY id`, args...)
 }
 
 func londonTime(t time.Time) string {
