@@ -20,7 +20,7 @@ const candidateFloor = 0.001
 // candidate says which agencies know the person and how many contacts name
 // them, but lists only the contacts the actor may open, and never shows
 // another agency's records: learning that a person is known is not seeing
-// what is known. The search is audited with the persons it returned (the
+// what is known. The search is audited with each person it returned (the
 // query itself, being personal data, is not logged).
 func (db *DB) MatchPersons(ctx context.Context, by mash.Actor, q mash.PersonQuery) (out []mash.PersonCandidate, err error) {
 	defer mash.Wrap(&err, "store.MatchPersons")
@@ -96,8 +96,18 @@ func (db *DB) MatchPersons(ctx context.Context, by mash.Actor, q mash.PersonQuer
 		out = append(out, c)
 	}
 	rtx.Rollback()
+	// One event per person returned, so "who has found this person" is an
+	// exact-id query for the auditor; a search that found no one is logged too.
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		return db.audit(ctx, tx, by, "person.match", "person", strings.Join(ids, " "), fmt.Sprintf("%d candidates", len(out)))
+		if len(out) == 0 {
+			return db.audit(ctx, tx, by, "person.match", "person", "", "no candidates")
+		}
+		for i, c := range out {
+			if err := db.audit(ctx, tx, by, "person.match", "person", c.PersonID, fmt.Sprintf("candidate %d of %d", i+1, len(out))); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -176,13 +176,13 @@ func TestMatchPersonsRespectsAccess(t *testing.T) {
 			t.Fatalf("too little to search on: %v", err)
 		}
 		// Searches are audited with the persons returned, without the query.
-		evs, err := db.AuditEvents(ctx, f.Actor(mash.RoleAuditor), mash.AuditFilter{ActorID: scr.UserID})
+		evs, err := db.AuditEvents(ctx, f.Actor(mash.RoleAuditor), mash.AuditFilter{EntityType: "person", EntityID: pid})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var audited bool
 		for _, e := range evs {
-			if e.Action == "person.match" && strings.Contains(e.EntityID, pid) {
+			if e.Action == "person.match" && e.ActorID == scr.UserID {
 				audited = true
 				if strings.Contains(e.Reason+e.EntityID, "Kayley") {
 					t.Errorf("the audit log holds the query: %+v", e)
