@@ -422,9 +422,16 @@ func TestBrowserSession(t *testing.T) {
 	// JavaScript off.
 	nojs := browser(t, ctx, exe, chromedp.Flag("blink-settings", "scriptEnabled=false"))
 	signInBrowser(t, nojs, base, logins[1])
-	if err := chromedp.Do(nojs, chromedp.Navigate(base+"/board?due=overdue"), chromedp.WaitVisible(chromedp.ID("board-results")),
-		chromedp.Click(chromedp.CSS(`.app-filter button[type="submit"]`)), chromedp.WaitVisible(chromedp.ID("board-results"))); err != nil {
+	// RunResponse waits for the navigation a click starts: a plain wait for
+	// an element could end on the page being left, before the next loads.
+	if err := chromedp.Do(nojs, chromedp.Navigate(base+"/board?due=overdue"), chromedp.WaitVisible(chromedp.ID("board-results"))); err != nil {
 		t.Fatalf("board without JavaScript: %v", err)
+	}
+	if _, err := chromedp.RunResponse(nojs, chromedp.Click(chromedp.CSS(`.app-filter button[type="submit"]`))); err != nil {
+		t.Fatalf("filter the board without JavaScript: %v", err)
+	}
+	if err := chromedp.Do(nojs, chromedp.WaitVisible(chromedp.ID("board-results"))); err != nil {
+		t.Fatalf("board without JavaScript after filtering: %v", err)
 	}
 	if on, err := chromedp.Run(nojs, chromedp.Evaluate[bool](`document.body.classList.contains("js-enabled")`)); err != nil || on {
 		t.Fatalf("JavaScript ran in the browser that has it off (%v)", err)
@@ -433,8 +440,11 @@ func TestBrowserSession(t *testing.T) {
 		t.Fatalf("the filter form without JavaScript went to %q (%v)", loc, err)
 	}
 	checkPage(t, nojs, "", dir, "08-board-no-javascript")
-	if err := chromedp.Do(nojs, chromedp.Click(chromedp.CSS(`.app-footer-session button`)), chromedp.WaitVisible(chromedp.ID("board-results"))); err != nil {
+	if _, err := chromedp.RunResponse(nojs, chromedp.Click(chromedp.CSS(`.app-footer-session button`))); err != nil {
 		t.Fatalf("stay signed in without JavaScript: %v", err)
+	}
+	if err := chromedp.Do(nojs, chromedp.WaitVisible(chromedp.ID("board-results"))); err != nil {
+		t.Fatalf("the board after staying signed in without JavaScript: %v", err)
 	}
 	if loc, err := chromedp.Run(nojs, chromedp.Location()); err != nil || !strings.Contains(loc, "/board?") {
 		t.Fatalf("staying signed in without JavaScript went to %q (%v)", loc, err)
