@@ -3,12 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,32 +101,16 @@ func personRecord(r match.Record) mash.PersonRecord {
 		Sex: r.Sex, Address: r.Address, Postcode: r.Postcode, NHSNumber: r.NHS, Phone: r.Phone}
 }
 
-// clusterGroups reads record_id, cluster_id and returns each record's cluster;
-// a record with no cluster is its own.
+// clusterGroups is readClusters' answer as the group names
+// BulkLoadPersons takes: a record with no cluster is its own.
 func clusterGroups(path string, recs []match.Record) ([]string, error) {
-	f, err := os.Open(path)
+	cl, err := readClusters(path, recs)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	rows, err := csv.NewReader(bufio.NewReader(f)).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(rows) == 0 || len(rows[0]) < 2 || rows[0][0] != "record_id" || rows[0][1] != "cluster_id" {
-		return nil, fmt.Errorf("%s: the header must be record_id,cluster_id", path)
-	}
-	of := make(map[string]string, len(rows))
-	for _, r := range rows[1:] {
-		of[r[0]] = r[1]
-	}
-	group := make([]string, len(recs))
-	for i, r := range recs {
-		if g, ok := of[r.ID]; ok {
-			group[i] = "c:" + g
-		} else {
-			group[i] = "r:" + r.ID
-		}
+	group := make([]string, len(cl))
+	for i, c := range cl {
+		group[i] = strconv.Itoa(c)
 	}
 	return group, nil
 }

@@ -41,9 +41,19 @@ func TestPersonsImport(t *testing.T) {
 	if !strings.Contains(out, "1 linked") || !strings.Contains(out, "2 new persons") || !strings.Contains(e, "index.csv:4") {
 		t.Fatalf("first import: %q, stderr %q", out, e)
 	}
-	out, _, err = do("persons", "import", "--agency", "Test Police", "--in", in)
+	out, e, err = do("persons", "import", "--agency", "Test Police", "--in", in)
 	if err != nil || !strings.Contains(out, "3 already loaded") {
 		t.Fatalf("rerun: %q %v", out, err)
+	}
+	// With clusters from match dedupe: P1 and P2 one person, P4 (in no cluster) its own.
+	if _, e, err := do("agency", "add", "--name", "Test Health", "--kind", "health"); err != nil {
+		t.Fatalf("%v: %s", err, e)
+	}
+	cl := filepath.Join(dir, "clusters.csv")
+	os.WriteFile(cl, []byte("record_id,cluster_id\nP1,7\nP2,7\n"), 0o600)
+	out, e, err = do("persons", "import", "--agency", "Test Health", "--in", in, "--clusters", cl)
+	if err != nil || !strings.Contains(out, "loaded 3 records as 2 persons") {
+		t.Fatalf("bulk import: %q %v %s", out, err, e)
 	}
 	if _, _, err := do("persons", "import", "--agency", "No Such Agency", "--in", in); err == nil {
 		t.Fatal("an unknown agency was accepted")

@@ -264,16 +264,7 @@ func (db *DB) linkRecord(ctx context.Context, tx querier, m *match.Model, by mas
 	d := mash.MatchDecision{ID: newID(), RecordID: r.ID, By: by.UserID, At: r.CreatedAt}
 	var review *ranked
 	if chosen != "" {
-		var merged sql.NullString
-		if err := tx.QueryRowContext(ctx, `SELECT merged_into FROM persons WHERE id = $1`, chosen).Scan(&merged); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return "", mash.Errorf(mash.KindNotFound, "no such person")
-			}
-			return "", dbErr(err)
-		}
-		if merged.Valid {
-			chosen = merged.String // the person was merged: link to the survivor
-		}
+		// claimPerson follows a merged person to the survivor.
 		var err error
 		if chosen, err = claimPerson(ctx, tx, chosen); err != nil {
 			return "", err
