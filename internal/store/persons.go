@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -122,7 +121,7 @@ func loadPersons(ctx context.Context, q querier, ids []string) (map[string]mash.
 		return out, nil
 	}
 	var args []any
-	rows, err := q.QueryContext(ctx, `SELECT id, given_name, family_name, dob, sex, address, postcode, nhs_number, created_at, version
+	rows, err := q.QueryContext(ctx, `SELECT id, given_name, family_name, dob, sex, address, postcode, nhs_number, merged_into, created_at, version
 		FROM persons WHERE id IN (`+placeholders(&args, ids)+`)`, args...)
 	if err != nil {
 		return nil, dbErr(err)
@@ -130,10 +129,11 @@ func loadPersons(ctx context.Context, q querier, ids []string) (map[string]mash.
 	defer rows.Close()
 	for rows.Next() {
 		var p mash.Person
-		if err := rows.Scan(&p.ID, &p.GivenName, &p.FamilyName, &p.DOB, &p.Sex, &p.Address, &p.Postcode, &p.NHSNumber, &p.CreatedAt, &p.Version); err != nil {
+		var merged sql.NullString
+		if err := rows.Scan(&p.ID, &p.GivenName, &p.FamilyName, &p.DOB, &p.Sex, &p.Address, &p.Postcode, &p.NHSNumber, &merged, &p.CreatedAt, &p.Version); err != nil {
 			return nil, dbErr(err)
 		}
-		p.CreatedAt = p.CreatedAt.UTC()
+		p.MergedInto, p.CreatedAt = merged.String, p.CreatedAt.UTC()
 		out[p.ID] = p
 	}
 	return out, dbErr(rows.Err())
@@ -167,15 +167,16 @@ func knownToAll(ctx context.Context, q querier, ids []string) (map[string][]mash
 }
 
 func loadPerson(ctx context.Context, q querier, id string, p *mash.Person) error {
-	var merged sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT id, given_name, family_name, dob, sex, address, postcode, nhs_number, merged_into, created_at, version
-		FROM persons WHERE id = $1`, id).Scan(&p.ID, &p.GivenName, &p.FamilyName, &p.DOB, &p.Sex, &p.Address, &p.Postcode,
-		&p.NHSNumber, &merged, &p.CreatedAt, &p.Version)
-	if errors.Is(err, sql.ErrNoRows) {
+	all, err := loadPersons(ctx, q, []string{id})
+	if err != nil {
+		return err
+	}
+	found, ok := all[id]
+	if !ok {
 		return mash.Errorf(mash.KindNotFound, "no such person")
 	}
-	p.MergedInto, p.CreatedAt = merged.String, p.CreatedAt.UTC()
-	return dbErr(err)
+	*p = found
+	return nil
 }
 
 // knownTo counts a person's records per agency.
