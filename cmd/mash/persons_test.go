@@ -43,7 +43,7 @@ func TestPersonsImport(t *testing.T) {
 	}
 	out, e, err = do("persons", "import", "--agency", "Test Police", "--in", in)
 	if err != nil || !strings.Contains(out, "3 already loaded") {
-		t.Fatalf("rerun: %q %v", out, err)
+		t.Fatalf("rerun: %q %v %s", out, err, e)
 	}
 	// With clusters from match dedupe: P1 and P2 one person, P4 (in no cluster) its own.
 	if _, e, err := do("agency", "add", "--name", "Test Health", "--kind", "health"); err != nil {
