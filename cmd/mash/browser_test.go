@@ -504,9 +504,18 @@ func mainText(t *testing.T, ctx context.Context) string {
 	return text
 }
 
-// done waits for the page after a form: saved (the success banner), or
-// refused (the error summary, which step then reports).
-var done = chromedp.WaitVisible(chromedp.CSS(".govuk-notification-banner--success, .govuk-error-summary"))
+// send fills in a form, presses its button and waits for the page that
+// answers: saved (the success banner), or refused (the error summary, which
+// step then reports). RunResponse waits for the navigation the press starts;
+// a plain wait could match the banner of the page being left.
+func send(t *testing.T, ctx context.Context, what string, button chromedp.CSS, fill ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	step(t, ctx, "try "+what, fill...)
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(button)); err != nil {
+		t.Fatalf("%s: press the button: %v", what, err)
+	}
+	step(t, ctx, what, chromedp.WaitVisible(chromedp.CSS(".govuk-notification-banner--success, .govuk-error-summary")))
+}
 
 // TestBrowserJourney takes one contact through the hub in a real browser,
 // each role at their own window: a teacher refers (after a first try with
@@ -556,15 +565,14 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("empty referral: %q", text)
 	}
 	checkPage(t, teacher, axe, dir, "11-new-contact-errors")
-	step(t, teacher, "fill in the referral",
+	send(t, teacher, "fill in the referral", chromedp.CSS(`button[value="send"]`),
 		chromedp.SendKeys(chromedp.ID("subjects-0-given_name"), "Poppy"),
 		chromedp.SendKeys(chromedp.ID("subjects-0-family_name"), "Hartley-Journey"),
 		chromedp.SendKeys(chromedp.ID("subjects-0-dob"), "14/2/2018"),
 		chromedp.Click(chromedp.ID("concerns-16A")),
 		chromedp.SendKeys(chromedp.ID("narrative"), "Poppy said there is often no food at home and she is scared of her mum's partner."),
 		chromedp.Click(chromedp.ID("consent-family_aware")),
-		chromedp.Click(chromedp.ID("consent-status")),
-		chromedp.Click(chromedp.CSS(`button[value="send"]`)), done)
+		chromedp.Click(chromedp.ID("consent-status")))
 	if text := mainText(t, teacher); !strings.Contains(text, "Your referral was sent") || !strings.Contains(text, "Poppy Hartley-Journey") {
 		t.Fatalf("my referrals after sending: %q", text)
 	}
@@ -593,16 +601,14 @@ func TestBrowserJourney(t *testing.T) {
 
 	step(t, screener, "open the referral", chromedp.Navigate(contact), chromedp.WaitVisible(chromedp.ID("form-screen")))
 	checkPage(t, screener, axe, dir, "14-contact-to-screen")
-	step(t, screener, "screen", chromedp.Click(chromedp.ID("screen-decision")),
+	send(t, screener, "screen", chromedp.CSS(`#form-screen button[type="submit"]`), chromedp.Click(chromedp.ID("screen-decision")),
 		chromedp.SetValue(chromedp.ID("screen-rag"), "amber"),
 		chromedp.Click(chromedp.ID("screen-threshold_level-3")),
-		chromedp.SendKeys(chromedp.ID("screen-reason"), "Neglect indicators and fear of an adult in the home: level 3."),
-		chromedp.Click(chromedp.CSS(`#form-screen button[type="submit"]`)), done)
+		chromedp.SendKeys(chromedp.ID("screen-reason"), "Neglect indicators and fear of an adult in the home: level 3."))
 	for _, kind := range []mash.AgencyKind{mash.AgencyPolice, mash.AgencyHealth} {
-		step(t, screener, "ask "+string(kind), chromedp.Navigate(contact), chromedp.WaitVisible(chromedp.ID("form-request")),
+		send(t, screener, "ask "+string(kind), chromedp.CSS(`#form-request button[type="submit"]`), chromedp.Navigate(contact), chromedp.WaitVisible(chromedp.ID("form-request")),
 			chromedp.SetValue(chromedp.ID("request-agency_id"), agencies[kind]),
-			chromedp.SendKeys(chromedp.ID("request-question"), "What do you hold about Poppy and the adults at her address?"),
-			chromedp.Click(chromedp.CSS(`#form-request button[type="submit"]`)), done)
+			chromedp.SendKeys(chromedp.ID("request-question"), "What do you hold about Poppy and the adults at her address?"))
 	}
 	checkPage(t, screener, axe, dir, "15-contact-requests-sent")
 
@@ -617,13 +623,12 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	step(t, police, "open the request", chromedp.Navigate(base+reqHref), chromedp.WaitVisible(chromedp.ID("items-0-summary")))
 	checkPage(t, police, axe, dir, "17-request-answer")
-	step(t, police, "answer", chromedp.Click(chromedp.ID("outcome-information")),
+	send(t, police, "answer", chromedp.CSS(`button[value="send"]`), chromedp.Click(chromedp.ID("outcome-information")),
 		chromedp.SendKeys(chromedp.ID("items-0-summary"), "Domestic abuse call-out to the address"),
 		chromedp.SendKeys(chromedp.ID("items-0-occurred_on"), "10/1/2026"),
 		chromedp.SetValue(chromedp.ID("items-0-marking"), "mash_only"),
 		chromedp.SendKeys(chromedp.ID("items-1-summary"), "Partner known to the neighbourhood team"),
-		chromedp.SetValue(chromedp.ID("items-1-marking"), "receiving_team"),
-		chromedp.Click(chromedp.CSS(`button[value="send"]`)), done)
+		chromedp.SetValue(chromedp.ID("items-1-marking"), "receiving_team"))
 	health := person(t, root, base, loginFor(t, logins, "researcher@health.northshire.example"))
 	step(t, health, "health inbox", chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(chromedp.CSS("main table")))
 	reqHref, err = chromedp.Run(health, chromedp.Evaluate[string](`(() => { for (const tr of document.querySelectorAll("main tbody tr")) {
@@ -631,8 +636,8 @@ func TestBrowserJourney(t *testing.T) {
 	if err != nil || reqHref == "" {
 		t.Fatalf("the health inbox lacks the request (%v)", err)
 	}
-	step(t, health, "answer", chromedp.Navigate(base+reqHref), chromedp.WaitVisible(chromedp.ID("outcome")),
-		chromedp.Click(chromedp.ID("outcome")), chromedp.Click(chromedp.CSS(`button[value="send"]`)), done)
+	send(t, health, "answer", chromedp.CSS(`button[value="send"]`), chromedp.Navigate(base+reqHref), chromedp.WaitVisible(chromedp.ID("outcome")),
+		chromedp.Click(chromedp.ID("outcome")))
 
 	// The manager decides, with the agencies' views.
 	manager := person(t, root, base, loginFor(t, logins, "manager@hub.northshire.example"))
@@ -646,12 +651,11 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.Click(chromedp.ID("decide-agency_views-0-stance")),
 		chromedp.SendKeys(chromedp.ID("decide-agency_views-0-view"), "Agrees with an assessment."))
 	checkPage(t, manager, axe, dir, "18-decision-form")
-	step(t, manager, "record the decision", chromedp.Click(chromedp.CSS(`#form-decide button[type="submit"]`)), done)
+	send(t, manager, "record the decision", chromedp.CSS(`#form-decide button[type="submit"]`))
 
 	// The screener sends feedback.
-	step(t, screener, "feedback", chromedp.Navigate(contact), chromedp.WaitVisible(chromedp.ID("form-feedback")),
-		chromedp.SendKeys(chromedp.ID("feedback-text"), "Thank you. A social worker will assess Poppy's needs."),
-		chromedp.Click(chromedp.CSS(`#form-feedback button[type="submit"]`)), done)
+	send(t, screener, "feedback", chromedp.CSS(`#form-feedback button[type="submit"]`), chromedp.Navigate(contact), chromedp.WaitVisible(chromedp.ID("form-feedback")),
+		chromedp.SendKeys(chromedp.ID("feedback-text"), "Thank you. A social worker will assess Poppy's needs."))
 	checkPage(t, screener, axe, dir, "19-contact-feedback-sent")
 
 	// The teacher sees the outcome, and not the hub's working.
@@ -691,7 +695,7 @@ func TestBrowserJourney(t *testing.T) {
 	if picked, err := chromedp.Run(nojs, chromedp.Evaluate[bool](`document.getElementById("subjects-0-person_id").checked`)); err != nil || !picked {
 		t.Fatalf("adding a subject lost the pick (%v)", err)
 	}
-	step(t, nojs, "save without JavaScript",
+	send(t, nojs, "save without JavaScript", chromedp.CSS(`button[value="send"]`),
 		chromedp.SendKeys(chromedp.ID("referrer-name"), "Northshire school nurse"),
 		chromedp.SetValue(chromedp.ID("subjects-3-role"), "parent_carer"),
 		chromedp.SendKeys(chromedp.ID("subjects-3-given_name"), "Dawn"),
@@ -701,8 +705,7 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.Click(chromedp.ID("consent-family_aware-no")),
 		chromedp.Click(chromedp.ID("consent-status-not_sought")),
 		chromedp.SendKeys(chromedp.ID("consent-reason"), "Telling the family could put Poppy at risk."),
-		chromedp.SendKeys(chromedp.ID("consent-approved_by"), "Team manager"),
-		chromedp.Click(chromedp.CSS(`button[value="send"]`)), done)
+		chromedp.SendKeys(chromedp.ID("consent-approved_by"), "Team manager"))
 	text = mainText(t, nojs)
 	if !strings.Contains(text, "The contact was saved.") || !strings.Contains(text, "Dawn Hartley-Journey") {
 		t.Fatalf("the contact saved without JavaScript shows %q", text)
