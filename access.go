@@ -40,27 +40,72 @@ const (
 	ActionBreachExplain    Action = "breach:explain"    // give the reason a deadline was missed
 )
 
+// The actions of casework and administration (casework.go).
+const (
+	ActionContactAssign Action = "contact:assign" // take a contact, or (managers) give it to a worker
+	ActionRequestChase  Action = "request:chase"  // chase a partner agency for an open request
+	ActionPolicyManage  Action = "policy:manage"  // change the RAG policy and working calendar
+)
+
+// The actions of the hub's figures (measures.go).
+const (
+	ActionMeasureRead Action = "measure:read" // aggregate measures: no names, no references
+)
+
+// The actions of pattern alerts (patterns.go).
+const (
+	ActionPatternRead        Action = "pattern:read"        // alerts on a contact one may open; scope cuts the references
+	ActionPatternAcknowledge Action = "pattern:acknowledge" // acknowledge an alert, with a note
+	ActionPatternList        Action = "pattern:list"        // every alert, e.g. the open ones
+	ActionPatternRulesRead   Action = "pattern_rules:read"  // the rule set in force
+	ActionPatternRulesManage Action = "pattern_rules:manage"
+)
+
+// The actions of referrer feedback and professional disagreement (feedback.go, disagreement.go).
+const (
+	ActionReferralsRead       Action = "referral:read"        // one's own referrals with their outcomes
+	ActionDisagreementRaise   Action = "disagreement:raise"   // challenge a decision on a contact one can see
+	ActionDisagreementRead    Action = "disagreement:read"    // challenges one raised, owns or (hub staff) all
+	ActionDisagreementRespond Action = "disagreement:respond" // respond at a stage one owns, or withdraw one's own
+	ActionFollowupManage      Action = "followup:manage"      // change the feedback templates and escalation stages
+)
+
+// The actions of notification channels (webhooks.go).
+const (
+	ActionWebhookManage Action = "webhook:manage" // register and delete partner webhook endpoints
+	ActionWebhookRead   Action = "webhook:read"   // list endpoints and their delivery logs
+)
+
+// The actions of statutory returns (internal/returns).
+const (
+	ActionReturnsExport Action = "returns:export" // the CIN census extract and SAC counts: a system export, record level
+)
+
 // permissions is the role table: which role may attempt which action. What a
 // permitted actor then sees is narrowed by scope in every store query.
 var permissions = map[Role][]Action{
-	RoleReferrer: {ActionContactCreate, ActionContactRead, ActionContactList, ActionAgencyRead, ActionNotificationRead},
-	RoleScreener: {ActionContactCreate, ActionContactRead, ActionContactList, ActionContactScreen,
+	RoleReferrer: {ActionReferralsRead, ActionDisagreementRaise, ActionDisagreementRead, ActionDisagreementRespond, ActionContactCreate, ActionContactRead, ActionContactList, ActionAgencyRead, ActionNotificationRead},
+	RoleScreener: {ActionReferralsRead, ActionDisagreementRaise, ActionDisagreementRead, ActionDisagreementRespond, ActionContactCreate, ActionContactRead, ActionContactList, ActionContactScreen,
 		ActionContactRate, ActionRequestCreate, ActionRequestRead, ActionFeedbackSend, ActionContactClose,
 		ActionHistoryRead, ActionAgencyRead, ActionPolicyRead, ActionPersonMatch, ActionPersonRead, ActionPersonMerge,
-		ActionNotificationRead},
-	RoleManager: {ActionContactCreate, ActionContactRead, ActionContactList, ActionContactScreen,
+		ActionNotificationRead, ActionContactAssign, ActionRequestChase,
+		ActionPatternRead, ActionPatternAcknowledge, ActionPatternRulesRead},
+	RoleManager: {ActionReferralsRead, ActionDisagreementRead, ActionDisagreementRespond, ActionContactCreate, ActionContactRead, ActionContactList, ActionContactScreen,
 		ActionContactRate, ActionConsentOverride, ActionRequestCreate, ActionRequestRead, ActionDecide,
 		ActionFeedbackSend, ActionContactClose, ActionHistoryRead, ActionAgencyRead, ActionPolicyRead,
 		ActionPersonMatch, ActionPersonRead, ActionPersonMerge, ActionJobsRead, ActionNotificationRead,
-		ActionBreachRead, ActionBreachExplain},
-	RoleResearcher: {ActionRequestRead, ActionReturnSubmit, ActionContactRead, ActionAgencyRead, ActionBreakGlass, ActionItemRelease,
+		ActionBreachRead, ActionBreachExplain, ActionContactAssign, ActionRequestChase, ActionMeasureRead,
+		ActionPatternRead, ActionPatternAcknowledge, ActionPatternList, ActionPatternRulesRead},
+	RoleResearcher: {ActionDisagreementRaise, ActionDisagreementRead, ActionDisagreementRespond, ActionRequestRead, ActionReturnSubmit, ActionContactRead, ActionAgencyRead, ActionBreakGlass, ActionItemRelease,
 		ActionPersonMatch, ActionPersonRead, ActionNotificationRead},
-	RoleReceiver: {ActionContactRead, ActionContactList, ActionAgencyRead, ActionBreakGlass, ActionPersonMatch, ActionPersonRead,
-		ActionNotificationRead},
-	RoleAuditor: {ActionAgencyRead, ActionPolicyRead, ActionAuditRead, ActionBreakGlass, ActionContactRead, ActionHistoryRead,
+	RoleReceiver: {ActionDisagreementRaise, ActionDisagreementRead, ActionDisagreementRespond, ActionContactRead, ActionContactList, ActionAgencyRead, ActionBreakGlass, ActionPersonMatch, ActionPersonRead,
+		ActionNotificationRead, ActionPatternRead},
+	RoleAuditor: {ActionDisagreementRead, ActionAgencyRead, ActionPolicyRead, ActionAuditRead, ActionBreakGlass, ActionContactRead, ActionHistoryRead,
 		ActionPersonRead, ActionNotificationRead},
-	RoleAnalyst: {ActionAgencyRead, ActionPolicyRead, ActionNotificationRead, ActionBreachRead},
-	RoleAdmin:   {ActionAgencyRead, ActionAgencyManage, ActionUserManage, ActionPolicyRead, ActionJobsRead, ActionNotificationRead},
+	RoleAnalyst: {ActionAgencyRead, ActionPolicyRead, ActionNotificationRead, ActionBreachRead, ActionMeasureRead},
+	RoleAdmin: {ActionReturnsExport, ActionFollowupManage, ActionAgencyRead, ActionAgencyManage, ActionUserManage, ActionPolicyRead, ActionJobsRead, ActionNotificationRead,
+		ActionPolicyManage, ActionPatternRulesRead, ActionPatternRulesManage,
+		ActionWebhookManage, ActionWebhookRead},
 }
 
 // Resource is what an action is taken on. The zero value stands for "some

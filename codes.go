@@ -104,3 +104,71 @@ func ConcernCodes(c Cohort) CodeList {
 	}
 	return CINFactors2025
 }
+
+// CINReferralSources2025 is the Children in Need census list of referral
+// sources (DfE CIN census 2025–26 guide, "source of referral"; unchanged in
+// shape since 5D early help was added). The hub records it on every contact,
+// adult ones included, so that demand can be counted by source in one way.
+var CINReferralSources2025 = CodeList{Name: "cin_referral_sources", Version: "2025-26", Codes: []Code{
+	{"1A", "Individual: family member, relative or carer"},
+	{"1B", "Individual: acquaintance (including neighbours and child minders)"},
+	{"1C", "Individual: self"},
+	{"1D", "Individual: other"},
+	{"2A", "Schools"},
+	{"2B", "Education services"},
+	{"3A", "Health services: GP"},
+	{"3B", "Health services: health visitor"},
+	{"3C", "Health services: school nurse"},
+	{"3D", "Health services: other primary health services"},
+	{"3E", "Health services: A&E"},
+	{"3F", "Health services: other"},
+	{"4", "Housing (local authority housing or housing association)"},
+	{"5A", "Local authority services: social care (e.g. adult social care)"},
+	{"5B", "Local authority services: other internal"},
+	{"5C", "Local authority services: external (another authority's services)"},
+	{"5D", "Local authority services: early help"},
+	{"6", "Police"},
+	{"7", "Other legal agency (courts, probation, immigration, CAFCASS, prison)"},
+	{"8", "Other"},
+	{"9", "Anonymous"},
+	{"10", "Unknown"},
+}}
+
+// ReferralSources returns the referral source list in force.
+func ReferralSources() CodeList { return CINReferralSources2025 }
+
+// DefaultReferralSource is the source recorded when intake gives none: an
+// anonymous referrer is 9, a police notification is 6, otherwise it follows
+// the kind of agency of the user who recorded the contact. Hub social care
+// staff record other people's concerns (a call from a neighbour, a letter),
+// so for them the source is not known from who typed it: 10 Unknown, and the
+// intake form asks for it. Health defaults to 3F (other health services)
+// because the agency kind does not say whether it was a GP, a health visitor
+// or A&E; youth justice is an internal local-authority service (5B).
+func DefaultReferralSource(creator AgencyKind, c *Contact) string {
+	switch {
+	case c.Referrer.Anonymous:
+		return "9"
+	case c.Channel == "police_notification":
+		return "6"
+	}
+	switch creator {
+	case AgencyPolice:
+		return "6"
+	case AgencyEducation:
+		return "2A"
+	case AgencyHealth:
+		return "3F"
+	case AgencyHousing:
+		return "4"
+	case AgencyProbation:
+		return "7"
+	case AgencyYouthJustice:
+		return "5B"
+	case AgencyAdultSocialCare:
+		return "5A"
+	case AgencyDomesticAbuseService, AgencyOther:
+		return "8"
+	}
+	return "10"
+}

@@ -64,6 +64,9 @@ type Referrer struct {
 	Email        string `json:"email,omitempty"`
 	Phone        string `json:"phone,omitempty"`
 	Anonymous    bool   `json:"anonymous"`
+	// Source is the CIN census referral source code (ReferralSources); when
+	// intake gives none the store records DefaultReferralSource.
+	Source string `json:"source,omitempty"`
 }
 
 // ConsentStatus records whether the family agreed to the hub's checks.
@@ -162,6 +165,10 @@ func (c *Contact) Validate(now time.Time) error {
 	checkLen(fe, "referrer.phone", c.Referrer.Phone, 50)
 	if c.Referrer.Email != "" && !emailRE.MatchString(c.Referrer.Email) {
 		fe.Add("referrer.email", "is not an email address")
+	}
+	c.Referrer.Source = strings.ToUpper(strings.TrimSpace(c.Referrer.Source))
+	if src := ReferralSources(); c.Referrer.Source != "" && !src.Has(c.Referrer.Source) {
+		fe.Add("referrer.source", fmt.Sprintf("unknown referral source code (list %s %s, e.g. 2A schools, 6 police)", src.Name, src.Version))
 	}
 	if len(c.Subjects) == 0 {
 		fe.Add("subjects", "at least one subject is required")

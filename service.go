@@ -33,6 +33,11 @@ type ContactFilter struct {
 	Cohort  Cohort
 	Open    bool // only contacts not yet closed: the live queue
 	Limit   int  // default 100, at most 1000
+	// AssignedTo is AssignedToMe, AssignedToNone or a user id; Agency keeps
+	// contacts with an open information request to that agency. Both are
+	// the hub's working data: only its own staff filter by them.
+	AssignedTo string
+	Agency     string
 }
 
 // ContactSummary is one row of the queue: enough to triage, no narrative.
@@ -48,6 +53,8 @@ type ContactSummary struct {
 	Overdue       bool       `json:"overdue"`
 	Subject       string     `json:"subject"` // the main subject's name
 	Version       int        `json:"version"`
+	AssignedTo    string     `json:"assigned_to,omitempty"` // the worker who has it in hand (hub staff see it)
+	AssignedName  string     `json:"assigned_name,omitempty"`
 }
 
 // RequestFilter narrows a list of information requests.
@@ -65,6 +72,11 @@ type History struct {
 	Requests    []InfoRequest `json:"requests"`
 	Decision    *Decision     `json:"decision,omitempty"`
 	Feedback    *Feedback     `json:"feedback,omitempty"`
+	// The referrer's acknowledgement, a missed feedback deadline and the
+	// challenges to the decision (feedback.go, disagreement.go).
+	Acknowledgement *Acknowledgement `json:"acknowledgement,omitempty"`
+	FeedbackBreach  *FeedbackBreach  `json:"feedback_breach,omitempty"`
+	Disagreements   []Disagreement   `json:"disagreements"`
 }
 
 // ContactDetail is a contact with its requests, decision and feedback.
@@ -74,6 +86,9 @@ type ContactDetail struct {
 	Requests []InfoRequest `json:"requests"`
 	Decision *Decision     `json:"decision,omitempty"`
 	Feedback *Feedback     `json:"feedback,omitempty"`
+	// The worker who has the contact in hand: shown to the hub's staff only.
+	AssignedTo   string `json:"assigned_to,omitempty"`
+	AssignedName string `json:"assigned_name,omitempty"`
 }
 
 // Token is a bearer credential for the API.
@@ -94,6 +109,12 @@ type Hub interface {
 	Trust
 	Identity
 	Alerts
+	Webhooks
+	Patterns
+	Casework
+	Drafts
+	Followup
+	Measures
 
 	// Set-up. Agencies and users are managed by admins (or the CLI, which acts
 	// as the system).

@@ -16,6 +16,7 @@ import (
 	"openmash.org/mash"
 	"openmash.org/mash/internal/auth"
 	"openmash.org/mash/internal/demo"
+	"openmash.org/mash/internal/store"
 	"openmash.org/mash/internal/store/storetest"
 	"openmash.org/mash/internal/web"
 )
@@ -205,25 +206,15 @@ func TestBrowserHub(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	exe := chromium(t)
 	axe := axeSource(t)
 	dir := artefacts(t)
-	db := storetest.Open(t, storetest.Engines(t)[0])
-	logins, err := demo.Seed(t.Context(), db, demo.Options{Now: time.Now().UTC(), Contacts: 60, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Now = func() time.Time { return time.Now().UTC() }
+	h := demoHub(t, 60, 1, web.Config{})
+	db, logins, base := h.db, h.logins, h.base
 	screener := logins[0]
 	if screener.Role != string(mash.RoleScreener) {
 		t.Fatalf("the demo's first sign-in is a %s, not the screener", screener.Role)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	addrc := make(chan string, 1)
-	go serve(ctx, db, "127.0.0.1:0", io.Discard, io.Discard, func(a string) { addrc <- a })
-	base := "http://" + <-addrc
-	bctx := browser(t, ctx, exe)
+	bctx := h.browser(t)
 
 	// Signed out, the board sends to sign in.
 	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/board"), chromedp.WaitVisible(chromedp.ID("email"))); err != nil {
@@ -390,22 +381,12 @@ func TestBrowserSession(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	exe := chromium(t)
 	axe := axeSource(t)
 	dir := artefacts(t)
-	db := storetest.Open(t, storetest.Engines(t)[0])
-	logins, err := demo.Seed(t.Context(), db, demo.Options{Now: time.Now().UTC(), Contacts: 20, Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Now = func() time.Time { return time.Now().UTC() }
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	addrc := make(chan string, 1)
-	go serveWith(ctx, db, "127.0.0.1:0", web.Config{Idle: time.Minute}, io.Discard, io.Discard, func(a string) { addrc <- a })
-	base := "http://" + <-addrc
+	h := demoHub(t, 20, 2, web.Config{Idle: time.Minute})
+	logins, base := h.logins, h.base
 
-	bctx := browser(t, ctx, exe)
+	bctx := h.browser(t)
 	signInBrowser(t, bctx, base, logins[0])
 	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/board"), chromedp.WaitVisible(chromedp.ID("session-warning"))); err != nil {
 		t.Fatalf("no session warning: %v", err)
@@ -420,7 +401,7 @@ func TestBrowserSession(t *testing.T) {
 	}
 
 	// JavaScript off.
-	nojs := browser(t, ctx, exe, chromedp.Flag("blink-settings", "scriptEnabled=false"))
+	nojs := h.browser(t, chromedp.Flag("blink-settings", "scriptEnabled=false"))
 	signInBrowser(t, nojs, base, logins[1])
 	// RunResponse waits for the navigation a click starts: a plain wait for
 	// an element could end on the page being left, before the next loads.
@@ -449,6 +430,43 @@ func TestBrowserSession(t *testing.T) {
 	if loc, err := chromedp.Run(nojs, chromedp.Location()); err != nil || !strings.Contains(loc, "/board?") {
 		t.Fatalf("staying signed in without JavaScript went to %q (%v)", loc, err)
 	}
+}
+
+// testHub is a seeded demo hub served over real HTTP for browser tests.
+type testHub struct {
+	ctx    context.Context // ends with the test
+	exe    string          // Chromium
+	base   string          // the hub's address
+	db     *store.DB
+	logins []demo.Login
+}
+
+// demoHub seeds a demo hub with contacts (seed fixes the data), serves it
+// with cfg until the test ends, and finds Chromium (skipping the test in
+// -short mode or without it).
+func demoHub(t *testing.T, contacts int, seed int64, cfg web.Config) *testHub {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	h := &testHub{exe: chromium(t), db: storetest.Open(t, storetest.Engines(t)[0])}
+	var err error
+	if h.logins, err = demo.Seed(t.Context(), h.db, demo.Options{Now: time.Now().UTC(), Contacts: contacts, Seed: seed}); err != nil {
+		t.Fatal(err)
+	}
+	h.db.Now = func() time.Time { return time.Now().UTC() }
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	h.ctx = ctx
+	addrc := make(chan string, 1)
+	go serveWith(ctx, h.db, "127.0.0.1:0", cfg, io.Discard, io.Discard, func(a string) { addrc <- a })
+	h.base = "http://" + <-addrc
+	return h
+}
+
+// browser starts a browser window on the hub's test.
+func (h *testHub) browser(t *testing.T, opts ...chromedp.ExecAllocatorOption) context.Context {
+	return browser(t, h.ctx, h.exe, opts...)
 }
 
 // loginFor is the demo account with email.
@@ -530,15 +548,10 @@ func TestBrowserJourney(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	exe := chromium(t)
 	axe := axeSource(t)
 	dir := artefacts(t)
-	db := storetest.Open(t, storetest.Engines(t)[0])
-	logins, err := demo.Seed(t.Context(), db, demo.Options{Now: time.Now().UTC(), Contacts: 30, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Now = func() time.Time { return time.Now().UTC() }
+	h := demoHub(t, 30, 3, web.Config{})
+	db, logins, base := h.db, h.logins, h.base
 	agencies := map[mash.AgencyKind]string{}
 	ags, err := db.ListAgencies(t.Context())
 	if err != nil {
@@ -547,12 +560,7 @@ func TestBrowserJourney(t *testing.T) {
 	for _, a := range ags {
 		agencies[a.Kind] = a.ID
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	addrc := make(chan string, 1)
-	go serve(ctx, db, "127.0.0.1:0", io.Discard, io.Discard, func(a string) { addrc <- a })
-	base := "http://" + <-addrc
-	root := browser(t, ctx, exe)
+	root := h.browser(t)
 	step(t, root, "start the browser", chromedp.Navigate("about:blank"))
 
 	// The teacher refers.
@@ -582,6 +590,12 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	contact := base + href
+	// The hub acknowledged the referral: the teacher's notifications say so.
+	step(t, teacher, "notifications", chromedp.Navigate(base+"/notifications"), chromedp.WaitVisible(chromedp.CSS("main table")))
+	if text := mainText(t, teacher); !strings.Contains(text, "Unread") {
+		t.Fatalf("the teacher's notifications lack the acknowledgement: %q", text)
+	}
+	checkPage(t, teacher, axe, dir, "12-notifications")
 
 	// The screener: as they type a name, the hub's known people appear
 	// (htmx); then the contact, screened and sent to two agencies.
@@ -676,7 +690,7 @@ func TestBrowserJourney(t *testing.T) {
 	checkPage(t, teacher, axe, dir, "20-referral-outcome")
 
 	// JavaScript off: the intake form's buttons are plain form posts.
-	nojs := browser(t, ctx, exe, chromedp.Flag("blink-settings", "scriptEnabled=false"))
+	nojs := h.browser(t, chromedp.Flag("blink-settings", "scriptEnabled=false"))
 	signInBrowser(t, nojs, base, loginFor(t, logins, "screener@adults.northshire.example"))
 	step(t, nojs, "new contact without JavaScript", chromedp.Navigate(base+"/contacts/new"),
 		chromedp.SendKeys(chromedp.ID("subjects-0-given_name"), "Poppy"),

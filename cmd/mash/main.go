@@ -65,12 +65,16 @@ commands:
   totp code [--secret S]            print the current one-time code for a secret (stdin by default)
   policy show                       print the RAG policy and working calendar (JSON)
   policy set [--file F]             replace the policy with edited JSON (stdin by default)
+  patterns show                     print the pattern alert rules (JSON)
+  patterns set [--file F]           replace them with edited JSON (stdin by default; version as shown)
   sar export --person ID [--out F]  everything held about a person, flagged for review (subject access)
   retention run [--apply] [--policy F]             list (or anonymise) closed contacts past retention
   retention hold|release --contact REF --reason R  place or lift a legal hold
   bench intake [--contacts N] [--concurrency C]     measure intake over HTTP and the raw store
   bench gen-people --n N --out F [--seed S] [--dup-rate R] [--truth T] [--twins-heavy]   synthetic people with ground truth
   bench match [--persons N] [--queries Q] [--db URL]   load N synthetic people, time online matching against them
+  bench gen-contacts --contacts N --db URL [--years Y] [--seed S] [--append]   fill a database with N synthetic contacts over Y years
+  bench measures --db URL [--runs R] [--months M] [--period P]   time every measure (p50/p95) on a filled database
   persons import --agency A --in F [--clusters C]   load an agency's index: link each record to a person (or, with
                                     clusters from match dedupe, load each cluster as one person)
   persons model install --model M.json | model show   install or print the hub's identity model
@@ -79,6 +83,8 @@ commands:
   match link --left A --right B --out pairs.csv [--model M.json] [--one-to-one] [--explain]   pairs across two files (left_id, right_id, score)
   match eval --in F [--truth T] | --left A --right B   pairwise precision, recall and F1 against ground truth
                                     (match: --format standard|febrl|splink, default from the header; --threshold P)
+  export returns --year 2026 --out DIR [--reason R]   statutory returns for a reporting year (2026 = 2025-26, 1 April 2025
+                                    to 31 March 2026): CIN census-shaped contacts and referrals, SAC counts, manifest
   audit checkpoint [--checkpoint-dir D]             verify the audit log and sign a checkpoint of it
   audit verify [--checkpoint-dir D] [--key F.pub]   check the audit chain and every checkpoint
 
@@ -143,6 +149,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdPolicyShow(ctx, getenv, stdout)
 	case cmd == "policy" && sub == "set":
 		return cmdPolicySet(ctx, rest[1:], getenv, stdin, stdout, stderr)
+	case cmd == "patterns":
+		return cmdPatterns(ctx, rest, getenv, stdin, stdout, stderr)
 	case cmd == "sar" && sub == "export":
 		return cmdSARExport(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "retention" && (sub == "run" || sub == "hold" || sub == "release"):
@@ -153,10 +161,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdBenchIntake(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "bench" && sub == "match":
 		return cmdBenchMatch(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "bench" && sub == "gen-contacts":
+		return cmdGenContacts(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "bench" && sub == "measures":
+		return cmdBenchMeasures(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "match":
 		return cmdMatch(ctx, rest, getenv, stdin, stdout, stderr)
 	case cmd == "persons":
 		return cmdPersons(ctx, rest, getenv, stdout, stderr)
+	case cmd == "export":
+		return cmdExport(ctx, rest, getenv, stdout, stderr)
 	case cmd == "audit":
 		return cmdAudit(ctx, rest, getenv, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":

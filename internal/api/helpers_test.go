@@ -314,7 +314,9 @@ type counts map[string]int
 var countedTables = []string{"contacts", "contact_subjects", "persons", "transitions", "rag_changes", "info_requests",
 	"agency_returns", "return_items", "decisions", "feedback", "idempotency_keys", "audit_events",
 	"person_records", "person_keys", "identity_decisions", "match_reviews", "person_merges", "person_merge_items",
-	"jobs", "notifications", "request_chases", "contact_breaches"}
+	"jobs", "notifications", "request_chases", "contact_breaches", "webhooks", "webhook_deliveries", "email_sends",
+	"pattern_alerts", "pattern_alert_contacts", "drafts",
+	"acknowledgements", "feedback_breaches", "disagreements", "disagreement_steps"}
 
 func snapshot(t *testing.T, db *store.DB) counts {
 	t.Helper()

@@ -306,6 +306,23 @@ func roleFor(a mash.Action) string {
 
 // knownRoutes is every route the handlers serve, written out by hand.
 var knownRoutes = []string{
+	"GET /api/v1/referrals",
+	"GET /api/v1/feedback-templates",
+	"PUT /api/v1/feedback-templates",
+	"GET /api/v1/contacts/{id}/feedback-draft",
+	"GET /api/v1/feedback-breaches",
+	"GET /api/v1/disagreement-policy",
+	"PUT /api/v1/disagreement-policy",
+	"POST /api/v1/contacts/{id}/disagreements",
+	"GET /api/v1/disagreements",
+	"GET /api/v1/disagreements/{id}",
+	"POST /api/v1/disagreements/{id}/respond",
+	"GET /api/v1/measures",
+	"GET /api/v1/measures/{name}",
+	"POST /api/v1/webhooks",
+	"GET /api/v1/webhooks",
+	"DELETE /api/v1/webhooks/{id}",
+	"GET /api/v1/webhooks/{id}/deliveries",
 	"POST /api/v1/auth/token",
 	"DELETE /api/v1/auth/token",
 	"GET /api/v1/openapi.json",
@@ -340,6 +357,13 @@ var knownRoutes = []string{
 	"POST /api/v1/notifications/{id}/read",
 	"GET /api/v1/breaches",
 	"POST /api/v1/breaches/{id}/reason",
+	"POST /api/v1/contacts/{id}/assignment",
+	"POST /api/v1/requests/{id}/chase",
+	"GET /api/v1/pattern-rules",
+	"PUT /api/v1/pattern-rules",
+	"GET /api/v1/contacts/{id}/alerts",
+	"GET /api/v1/alerts",
+	"POST /api/v1/alerts/{id}/acknowledge",
 }
 
 // TestOpenAPIRoutes: the document lists exactly the routes served.

@@ -25,7 +25,8 @@ type route struct {
 type param struct{ name, desc string }
 
 func (s *Server) routes() []route {
-	return slices.Concat(s.authRoutes(), s.caseRoutes(), s.accessRoutes(), s.personRoutes(), s.alertRoutes())
+	return slices.Concat(s.authRoutes(), s.caseRoutes(), s.accessRoutes(), s.personRoutes(), s.alertRoutes(), s.assignRoutes(), s.patternRoutes(), s.webhookRoutes(), s.measureRoutes(),
+		s.referralRoutes(), s.disagreementRoutes())
 }
 
 // caseRoutes are the contact's journey: intake to closure.
@@ -41,7 +42,8 @@ func (s *Server) caseRoutes() []route {
 		{method: "GET", path: "/contacts", action: mash.ActionContactList, summary: "The contact queue: immediate risk first, then by deadline",
 			resp: []mash.ContactSummary{}, status: 200, handler: s.handleContactList,
 			query: []param{{"status", "filter by state"}, {"rag", "filter by RAG code"}, {"overdue", "true or false"},
-				{"cohort", "child or adult"}, {"open", "true for contacts not yet closed"}, {"limit", "at most 1000; default 100"}}},
+				{"cohort", "child or adult"}, {"open", "true for contacts not yet closed"}, {"limit", "at most 1000; default 100"},
+				{"assigned", "me, none or a user id (hub staff)"}, {"agency", "with an open information request to this agency id (hub staff)"}}},
 		{method: "GET", path: "/contacts/{id}", action: mash.ActionContactRead, summary: "A contact with what the caller may see of its requests, decision and feedback (ETag = version)",
 			resp: mash.ContactDetail{}, status: 200, handler: s.handleContactGet},
 		{method: "POST", path: "/contacts/{id}/screening", action: mash.ActionContactScreen, summary: "Record the screening decision (and rating, if accepted into MASH)",
@@ -156,7 +158,8 @@ func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleContactList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := mash.ContactFilter{Status: mash.Status(q.Get("status")), RAG: q.Get("rag"), Cohort: mash.Cohort(q.Get("cohort"))}
+	f := mash.ContactFilter{Status: mash.Status(q.Get("status")), RAG: q.Get("rag"), Cohort: mash.Cohort(q.Get("cohort")),
+		AssignedTo: q.Get("assigned"), Agency: q.Get("agency")}
 	fe := mash.FieldErrors{}
 	if v := q.Get("open"); v != "" {
 		b, err := strconv.ParseBool(v)

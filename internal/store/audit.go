@@ -20,6 +20,10 @@ const auditChainLock int64 = 0x6d61736861756474
 // tx must be a transaction, not the pool, and audit its last statement: on
 // PostgreSQL the chain lock lasts until the transaction ends.
 func (db *DB) audit(ctx context.Context, tx querier, by mash.Actor, action, entityType, entityID, reason string) error {
+	// Changes partner systems follow raise webhook events (channels.go).
+	if err := db.publishAudited(ctx, tx, action, entityType, entityID); err != nil {
+		return err
+	}
 	// SQLite's committer already runs one transaction at a time. PostgreSQL
 	// runs them concurrently: two could read the same last event and fork
 	// the chain. Held to commit, the lock makes appends commit in seq order,

@@ -31,6 +31,11 @@ func (db *DB) CreateContact(ctx context.Context, by mash.Actor, c *mash.Contact,
 	c.ReceivedAt = c.ReceivedAt.UTC()
 	c.CreatedBy, c.CreatedAt, c.UpdatedAt = by.UserID, now, now
 	c.RAG, c.DueAt, c.ScreenedAt, c.ThresholdLevel, c.ClosureReason, c.ConsentOverride = "", nil, nil, 0, "", nil
+	if c.Referrer.Source == "" {
+		if c.Referrer.Source, err = db.defaultSource(ctx, by, c); err != nil {
+			return false, err
+		}
+	}
 	policy, err := db.Policy(ctx)
 	if err != nil {
 		return false, err
@@ -108,6 +113,12 @@ func (db *DB) CreateContact(ctx context.Context, by mash.Actor, c *mash.Contact,
 		if err := db.scheduleContactDeadline(ctx, tx, c, nil); err != nil {
 			return err
 		}
+		if err := db.acknowledge(ctx, tx, by, c); err != nil { // feedback.go
+			return err
+		}
+		if err := db.schedulePatterns(ctx, tx, c); err != nil { // pattern alerts (patterns_eval.go)
+			return err
+		}
 		created = true
 		return db.audit(ctx, tx, by, "contact.create", "contact", c.ID, "")
 	})
@@ -151,12 +162,12 @@ func insertContact(ctx context.Context, tx querier, c *mash.Contact) error {
 	consent, _ := json.Marshal(c.Consent)
 	_, err := tx.ExecContext(ctx, `INSERT INTO contacts (id, reference, version, status, received_at, channel, cohort,
 		referrer, concerns, concern_code_version, narrative, immediate_risk, consent, consent_override, rag,
-		threshold_level, screened_at, due_at, closure_reason, created_by, created_at, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,NULL,$14,$15,$16,$17,$18,$19,$20,$21)`,
+		threshold_level, screened_at, due_at, closure_reason, created_by, created_at, updated_at, source)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,NULL,$14,$15,$16,$17,$18,$19,$20,$21,$22)`,
 		c.ID, c.Reference, c.Version, string(c.Status), c.ReceivedAt, c.Channel, string(c.Cohort),
 		string(referrer), string(concerns), c.ConcernCodeVersion, c.Narrative, c.ImmediateRisk, string(consent),
 		c.RAG, c.ThresholdLevel, nullTime(c.ScreenedAt), nullTime(c.DueAt), c.ClosureReason, c.CreatedBy,
-		c.CreatedAt, c.UpdatedAt)
+		c.CreatedAt, c.UpdatedAt, c.Referrer.Source)
 	return dbErr(err)
 }
 
@@ -295,7 +306,7 @@ func (db *DB) mutateContact(ctx context.Context, by mash.Actor, id string, versi
 		if c.Version != version {
 			return staleErr(c.Version, version)
 		}
-		before := c.DueAt
+		before, was := c.DueAt, c.Status
 		action, reason, err := fn(tx, c)
 		if err != nil {
 			return err
@@ -305,6 +316,12 @@ func (db *DB) mutateContact(ctx context.Context, by mash.Actor, id string, versi
 		}
 		if err := db.scheduleContactDeadline(ctx, tx, c, before); err != nil {
 			return err
+		}
+		if was != c.Status && c.Status == mash.StatusDecided {
+			// The decision opened the feedback owed: its overdue check (feedback.go).
+			if err := db.scheduleFeedback(ctx, tx, c); err != nil {
+				return err
+			}
 		}
 		out = c
 		return db.audit(ctx, tx, by, action, "contact", c.ID, reason)

@@ -283,6 +283,9 @@ func (db *DB) Anonymise(ctx context.Context, by mash.Actor, c mash.RetentionCand
 			{`UPDATE decisions SET rationale = $2, agency_views = '[]' WHERE contact_id = $1`, []any{c.ContactID, anonymised}},
 			{`UPDATE feedback SET text = '' WHERE contact_id = $1`, []any{c.ContactID}},
 			{`UPDATE break_glass SET reason = $2 WHERE contact_id = $1`, []any{c.ContactID, anonymised}},
+			// Professional disagreements' free text (disagreements.go).
+			{`UPDATE disagreements SET reason = $2, outcome_sought = $2 WHERE contact_id = $1`, []any{c.ContactID, anonymised}},
+			{`UPDATE disagreement_steps SET note = CASE WHEN note = '' THEN '' ELSE $2 END WHERE disagreement_id IN (SELECT id FROM disagreements WHERE contact_id = $1)`, []any{c.ContactID, anonymised}},
 		}
 		for _, s := range stmts {
 			if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {

@@ -31,6 +31,10 @@ var builtinJobs = map[string]func(db *DB, ctx context.Context, tx *sql.Tx, j *ma
 	JobRequestOverdue:     (*DB).runRequestChase,
 	JobContactApproaching: (*DB).runContactDeadline,
 	JobContactBreach:      (*DB).runContactDeadline,
+
+	// Referrer feedback (feedback.go) and professional disagreement (disagreements.go).
+	JobFeedbackOverdue:     (*DB).runFeedbackOverdue,
+	JobDisagreementOverdue: (*DB).runDisagreementOverdue,
 }
 
 type requestJob struct {
@@ -131,7 +135,7 @@ func (db *DB) runRequestChase(ctx context.Context, tx *sql.Tx, j *mash.Job) erro
 		}
 		users = append(users, managers...)
 	}
-	if err := db.notify(ctx, tx, j, users, kind, reference, "/contacts/"+contactID, msg); err != nil {
+	if err := db.notify(ctx, tx, j.ID, users, kind, reference, "/contacts/"+contactID, msg); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO request_chases (id, request_id, contact_id, kind, percent, at, notified)
@@ -181,7 +185,7 @@ func (db *DB) runContactDeadline(ctx context.Context, tx *sql.Tx, j *mash.Job) e
 			return nil // ran late: the breach check says more
 		}
 		msg := fmt.Sprintf("Contact %s (%s) is due %s.", reference, label, londonTime(p.DueAt))
-		if err := db.notify(ctx, tx, j, managers, "contact.approaching", reference, link, msg); err != nil {
+		if err := db.notify(ctx, tx, j.ID, managers, "contact.approaching", reference, link, msg); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, jobActor(j), "contact.alert", "contact", p.ContactID, "deadline approaching")
@@ -196,7 +200,7 @@ func (db *DB) runContactDeadline(ctx context.Context, tx *sql.Tx, j *mash.Job) e
 		return nil // already recorded
 	}
 	msg := fmt.Sprintf("Contact %s (%s) missed its deadline of %s.", reference, label, londonTime(p.DueAt))
-	if err := db.notify(ctx, tx, j, managers, "contact.breach", reference, link, msg); err != nil {
+	if err := db.notify(ctx, tx, j.ID, managers, "contact.breach", reference, link, msg); err != nil {
 		return err
 	}
 	return db.audit(ctx, tx, jobActor(j), "contact.breach", "contact", p.ContactID, label)

@@ -180,6 +180,9 @@ func scanJobs(rows *sql.Rows) ([]mash.Job, error) {
 //
 // The handler's error is returned as it is, to be kept as the job's reason.
 func (db *DB) RunJob(ctx context.Context, j *mash.Job, owner string) error {
+	if deliver := deliveryJobs[j.Kind]; deliver != nil {
+		return deliver(db, ctx, j, owner) // talks to another system: outside a transaction (channels.go)
+	}
 	fn := db.jobFunc(j.Kind)
 	if fn == nil {
 		return mash.Errorf(mash.KindInvalid, "no handler for jobs of kind %q", j.Kind)
@@ -283,17 +286,25 @@ func oneOfState(s mash.JobState) bool {
 	return false
 }
 
-// notify adds a notification for each user, from job j. The message names a
-// contact only by reference; link is a path in the hub.
-func (db *DB) notify(ctx context.Context, tx querier, j *mash.Job, users []string, kind, reference, link, message string) error {
+// notify adds a notification for each user; source names what sent it (a
+// job's id, or an event such as "ack:<contact>"), one per user and source.
+// The message names a contact only by reference; link is a path in the hub.
+// Each notification queues its email, and the alert its webhook event, in the
+// same transaction.
+func (db *DB) notify(ctx context.Context, tx querier, source string, users []string, kind, reference, link, message string) error {
 	now := db.jobNow()
 	for _, u := range users {
+		id := newID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, user_id, kind, reference, link, message, job_id, created_at, read_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,NULL)`, newID(), u, kind, reference, link, message, j.ID, now); err != nil {
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,NULL)`, id, u, kind, reference, link, message, source, now); err != nil {
 			return dbErr(err)
 		}
+		if err := db.afterNotify(ctx, tx, id); err != nil { // its email (channels.go)
+			return err
+		}
 	}
-	return nil
+	// The alert's webhook event, for endpoints that subscribe to its kind.
+	return db.publish(ctx, tx, kind, contactOfLink(link), reference)
 }
 
 // Notifications lists the actor's own notifications, newest first, with the

@@ -122,6 +122,11 @@ func (db *DB) GetContact(ctx context.Context, by mash.Actor, id string) (d *mash
 			return err
 		}
 		d.Redact(acc.View, by)
+		if acc.View == mash.ViewHub {
+			if d.AssignedTo, d.AssignedName, err = assignee(ctx, tx, c.ID); err != nil {
+				return err
+			}
+		}
 		return db.audit(ctx, tx, by, "contact.read", "contact", c.ID, acc.Why)
 	})
 	return d, err
@@ -227,15 +232,26 @@ func (db *DB) ListContacts(ctx context.Context, by mash.Actor, f mash.ContactFil
 	if f.Open {
 		where = append(where, "c.status <> 'closed'")
 	}
+	if cond := assignedCond(f.AssignedTo, by, &args, fe); cond != "" {
+		where = append(where, cond)
+	}
+	if f.Agency != "" {
+		args = append(args, f.Agency)
+		where = append(where, fmt.Sprintf("EXISTS (SELECT 1 FROM info_requests q WHERE q.contact_id = c.id AND q.agency_id = $%d AND q.status = 'open')", len(args)))
+	}
 	if err := fe.Err("the filter is not valid"); err != nil {
 		return nil, err
+	}
+	if !by.HubWide() && (f.AssignedTo != "" || f.Agency != "") {
+		return nil, mash.Errorf(mash.KindForbidden, "only the hub's staff may filter by worker or agency")
 	}
 	if !by.HubWide() && (f.RAG != "" || f.Overdue != nil) {
 		// Filtering on them would reveal them.
 		return nil, mash.Errorf(mash.KindForbidden, "only the hub's staff may filter by rating or deadline")
 	}
 	q := `SELECT c.id, c.reference, c.status, c.cohort, c.rag, c.immediate_risk, c.received_at, c.due_at, c.version,
-		COALESCE((SELECT s.given_name || ' ' || s.family_name FROM contact_subjects s WHERE s.contact_id = c.id AND s.role = 'subject' ORDER BY s.ord LIMIT 1), '')
+		COALESCE((SELECT s.given_name || ' ' || s.family_name FROM contact_subjects s WHERE s.contact_id = c.id AND s.role = 'subject' ORDER BY s.ord LIMIT 1), ''),
+		COALESCE(c.assigned_to, ''), COALESCE((SELECT u.name FROM users u WHERE u.id = c.assigned_to), '')
 		FROM contacts c WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(`
 		ORDER BY CASE WHEN c.immediate_risk AND c.status IN ('received','screening','in_mash') THEN 0 ELSE 1 END,
 		CASE WHEN c.due_at IS NULL THEN 1 ELSE 0 END, c.due_at, c.received_at, c.id LIMIT %d`, clampLimit(f.Limit))
@@ -248,7 +264,8 @@ func (db *DB) ListContacts(ctx context.Context, by mash.Actor, f mash.ContactFil
 		for rows.Next() {
 			var s mash.ContactSummary
 			var due sql.NullTime
-			if err := rows.Scan(&s.ID, &s.Reference, &s.Status, &s.Cohort, &s.RAG, &s.ImmediateRisk, &s.ReceivedAt, &due, &s.Version, &s.Subject); err != nil {
+			if err := rows.Scan(&s.ID, &s.Reference, &s.Status, &s.Cohort, &s.RAG, &s.ImmediateRisk, &s.ReceivedAt, &due, &s.Version, &s.Subject,
+				&s.AssignedTo, &s.AssignedName); err != nil {
 				return dbErr(err)
 			}
 			s.ReceivedAt, s.DueAt = s.ReceivedAt.UTC(), ptrTime(due)
@@ -256,6 +273,7 @@ func (db *DB) ListContacts(ctx context.Context, by mash.Actor, f mash.ContactFil
 			if !by.HubWide() {
 				// The hub's rating and clock are its own working data.
 				s.RAG, s.DueAt, s.Overdue = "", nil, false
+				s.AssignedTo, s.AssignedName = "", ""
 			}
 			out = append(out, s)
 		}
@@ -321,6 +339,9 @@ func (db *DB) History(ctx context.Context, by mash.Actor, id string) (h *mash.Hi
 			return err
 		}
 		if h.Feedback, err = loadFeedback(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		if err := historyFollowup(ctx, tx, h, now); err != nil { // feedback.go
 			return err
 		}
 		return db.audit(ctx, tx, by, "contact.history", "contact", c.ID, acc.Why)

@@ -327,6 +327,9 @@ func (db *DB) SendFeedback(ctx context.Context, by mash.Actor, contactID, text s
 		if len(text) > 5000 {
 			return "", "", &mash.Error{Kind: mash.KindInvalid, Msg: "the feedback is not valid", Fields: map[string]string{"text": "must be at most 5000 characters"}}
 		}
+		if err := checkFeedbackText(ctx, tx, c, text); err != nil { // feedback.go
+			return "", "", err
+		}
 		now := db.Now().UTC()
 		t, err := c.Move(mash.StatusFeedbackSent, by, now, "feedback sent to the referrer")
 		if err != nil {

@@ -290,8 +290,14 @@ func agencyExists(ctx context.Context, tx *sql.Tx, id string) error {
 // instance at once.
 func (db *DB) PurgeSessions(ctx context.Context) (n int, err error) {
 	defer mash.Wrap(&err, "store.PurgeSessions")
+	return db.purge(ctx, "session", "expired sessions", `DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`, db.Now().UTC())
+}
+
+// purge runs a housekeeping delete of entity rows (q, with the cut-off as
+// $1) as the system, auditing how many went (what describes them).
+func (db *DB) purge(ctx context.Context, entity, what, q string, cutoff time.Time) (n int, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`, db.Now().UTC())
+		res, err := tx.ExecContext(ctx, q, cutoff)
 		if err != nil {
 			return dbErr(err)
 		}
@@ -300,8 +306,8 @@ func (db *DB) PurgeSessions(ctx context.Context) (n int, err error) {
 			return dbErr(err)
 		}
 		n = int(m)
-		by := mash.Actor{UserID: System.UserID, Name: System.Name, Role: System.Role, RequestID: "session-purge"}
-		return db.audit(ctx, tx, by, "session.purge", "session", "", fmt.Sprintf("%d expired sessions", n))
+		by := mash.Actor{UserID: System.UserID, Name: System.Name, Role: System.Role, RequestID: entity + "-purge"}
+		return db.audit(ctx, tx, by, entity+".purge", entity, "", fmt.Sprintf("%d %s", n, what))
 	})
 	return n, err
 }

@@ -24,6 +24,9 @@ type querier interface {
 // CreateAgency adds a partner agency.
 func (db *DB) CreateAgency(ctx context.Context, by mash.Actor, a *mash.Agency) (err error) {
 	defer mash.Wrap(&err, "store.CreateAgency")
+	if err := may(by, mash.ActionAgencyManage); err != nil {
+		return err
+	}
 	if err := a.Validate(); err != nil {
 		return err
 	}
@@ -72,6 +75,9 @@ func (db *DB) FindAgency(ctx context.Context, nameOrID string) (*mash.Agency, er
 // CreateUser adds a user with a password (at least 12 characters).
 func (db *DB) CreateUser(ctx context.Context, by mash.Actor, u *mash.User, password string) (err error) {
 	defer mash.Wrap(&err, "store.CreateUser")
+	if err := may(by, mash.ActionUserManage); err != nil {
+		return err
+	}
 	verr := u.Validate()
 	if len(password) < 12 {
 		fe := mash.FieldErrors{}
@@ -139,6 +145,9 @@ type cachedPolicy struct {
 
 // SetPolicy stores a new RAG policy (levels and calendar).
 func (db *DB) SetPolicy(ctx context.Context, by mash.Actor, p mash.RAGPolicy) error {
+	if err := may(by, mash.ActionPolicyManage); err != nil {
+		return err
+	}
 	if err := p.Validate(); err != nil {
 		return err
 	}

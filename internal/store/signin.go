@@ -420,6 +420,9 @@ func (db *DB) EnrolTOTP(ctx context.Context, by mash.Actor, userID, secret strin
 // taken is the conflict message for an UPDATE that matches no row of an
 // existing user.
 func (db *DB) userChange(ctx context.Context, by mash.Actor, userID, action, reason, q, taken string, endTokens bool, args ...any) error {
+	if err := may(by, mash.ActionUserManage); err != nil {
+		return err
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if err := userExists(ctx, tx, userID); err != nil {
 			return err

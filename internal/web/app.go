@@ -57,6 +57,12 @@ func nav(a mash.Actor, current string) []navItem {
 	if mash.Can(a, mash.ActionPersonMerge, mash.Resource{}) {
 		items = append(items, navItem{Href: "/match-reviews", Label: "Identity reviews"})
 	}
+	if mash.Can(a, mash.ActionAuditRead, mash.Resource{}) {
+		items = append(items, navItem{Href: "/audit", Label: "Audit"})
+	}
+	if isAdmin(a) {
+		items = append(items, navItem{Href: "/admin", Label: "Administration"})
+	}
 	for i := range items {
 		items[i].Current = items[i].Href == current || (items[i].Href != "/" && strings.HasPrefix(current, items[i].Href+"/"))
 	}
@@ -165,7 +171,12 @@ var viewFuncs = map[string]any{
 		}
 		return when(*t)
 	},
-	"day":   day,
+	"day": day,
+	// approaching: the deadline is close (the share of the clock at which
+	// the hub alerts the manager has passed) but not yet missed.
+	"approaching": func(start time.Time, due *time.Time, now time.Time) bool {
+		return due != nil && now.Before(*due) && !now.Before(mash.PointInTime(start, *due, mash.ContactApproaching))
+	},
 	"ptr":   func(t time.Time) *time.Time { return &t },
 	"lower": strings.ToLower,
 	"idleMinutes": func(secs int) string {

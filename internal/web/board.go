@@ -27,17 +27,30 @@ type boardData struct {
 	Sorts                          []option
 	RAGs                           []option
 	Filtered                       bool
+	// Assignment (assign.go): the worker and agency filters, and whether
+	// the reader may take contacts from the board.
+	Assigned, Agency  string
+	Workers, Agencies []option
+	CanAssign         bool
 }
 
 // boardSorts are the board's orders; the first, the hub's own (immediate
 // risk, then the nearest deadline), is the default.
-var boardSorts = []option{{"", "Most urgent first"}, {"newest", "Newest first"}, {"oldest", "Oldest first"}, {"reference", "Reference"}}
+var boardSorts = []option{{"", "Most urgent first"}, {"newest", "Newest first"}, {"oldest", "Oldest first"},
+	{"deadline", "Nearest deadline first"}, {"rag", "Most serious rating first"}, {"reference", "Reference"}}
 
 var boardOrders = map[string]func(a, b mash.ContactSummary) bool{
 	"":          nil,
 	"newest":    func(a, b mash.ContactSummary) bool { return a.ReceivedAt.After(b.ReceivedAt) },
 	"oldest":    func(a, b mash.ContactSummary) bool { return a.ReceivedAt.Before(b.ReceivedAt) },
 	"reference": func(a, b mash.ContactSummary) bool { return a.Reference < b.Reference },
+	"deadline": func(a, b mash.ContactSummary) bool {
+		if a.DueAt == nil || b.DueAt == nil {
+			return a.DueAt != nil && b.DueAt == nil
+		}
+		return a.DueAt.Before(*b.DueAt)
+	},
+	"rag": nil, // by the policy's order of levels: see sortByRAG
 }
 
 type stateCount struct {
@@ -64,6 +77,10 @@ func (h *Handler) handleBoard(w http.ResponseWriter, r *http.Request, a mash.Act
 		Cohorts: []option{{"", "Children and adults"}, {string(mash.CohortChild), "Children"}, {string(mash.CohortAdult), "Adults"}}}
 	p := page{Title: "MASH board", Actor: &a, Agency: h.agencyName(r, a), FieldErr: map[string]string{}}
 	f := mash.ContactFilter{Status: mash.Status(d.Status), RAG: d.RAG, Cohort: mash.Cohort(d.Cohort), Limit: boardLimit}
+	if err := h.boardAssignment(ctx, a, &d, &f, &p, q); err != nil {
+		h.failFor(w, r, a, err)
+		return
+	}
 	switch d.Due {
 	case "":
 	case "overdue", "in-time":
@@ -133,6 +150,8 @@ func (h *Handler) handleBoard(w http.ResponseWriter, r *http.Request, a mash.Act
 					p.addError("rag", "Choose a rating from the list")
 				case "cohort":
 					p.addError("cohort", "Choose children or adults")
+				case "assigned":
+					p.addError("assigned", "Choose a worker from the list")
 				default:
 					p.addError("status", capitalise(problem))
 				}
@@ -154,6 +173,9 @@ func (h *Handler) handleBoard(w http.ResponseWriter, r *http.Request, a mash.Act
 	if less := boardOrders[d.Sort]; less != nil {
 		sort.SliceStable(d.Rows, func(i, j int) bool { return less(d.Rows[i], d.Rows[j]) })
 	}
+	if d.Sort == "rag" {
+		sortByRAG(d.Rows, policy)
+	}
 	// The open requests to partner agencies, for the rows; the hub says
 	// whether the reader may see them.
 	if mash.Can(a, mash.ActionRequestRead, mash.Resource{}) {
@@ -169,7 +191,7 @@ func (h *Handler) handleBoard(w http.ResponseWriter, r *http.Request, a mash.Act
 	}
 	// The filter's problems in the form's order, whatever order the hub's
 	// field map gave.
-	order := map[string]int{"status": 0, "rag": 1, "due": 2, "sort": 3}
+	order := map[string]int{"status": 0, "rag": 1, "cohort": 2, "due": 3, "assigned": 4, "agency": 5, "sort": 6}
 	sort.SliceStable(p.Errors, func(i, j int) bool { return order[p.Errors[i].Field] < order[p.Errors[j].Field] })
 	p.Data = d
 	status := http.StatusOK

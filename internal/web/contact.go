@@ -33,6 +33,14 @@ type contactData struct {
 	Gone       bool           // the failed form is no longer offered: its input is shown back
 	StaleForm  string         // the failed form's heading
 	ViewsIndex map[string]int // view rows by agency id
+	Work       *casework      // assignment and chases (assign.go); nil outside the hub
+	Patterns   *patternView   // pattern alerts (patterns.go); nil when the role may not see them
+	Followup   *followupView  // feedback draft and disagreements (disagreement.go)
+
+	DecideDraft, FeedbackDraft draftView  // the user's drafts of those forms (drafts.go)
+	Merge                      *mergeView // what changed since the failed form's input was started
+	Opened                     int64      // when the user started the forms' input (Unix seconds)
+	GoneDraft                  *draftView // a restored draft of a form no longer offered
 }
 
 type contactForms struct {
@@ -83,14 +91,17 @@ var screeningLabels = map[mash.ScreeningDecision]string{
 }
 
 var contactNotices = map[string]string{
-	"created":  "The contact was saved.",
-	"screened": "The screening decision was saved.",
-	"rated":    "The RAG rating was changed.",
-	"override": "The consent override was recorded.",
-	"request":  "The information request was sent.",
-	"decided":  "The decision was recorded.",
-	"feedback": "The feedback to the referrer was recorded as sent.",
-	"closed":   "The contact was closed.",
+	"created":      "The contact was saved.",
+	"screened":     "The screening decision was saved.",
+	"rated":        "The RAG rating was changed.",
+	"override":     "The consent override was recorded.",
+	"request":      "The information request was sent.",
+	"decided":      "The decision was recorded.",
+	"feedback":     "The feedback to the referrer was recorded as sent.",
+	"closed":       "The contact was closed.",
+	"assigned":     "The contact's worker was changed.",
+	"chased":       "The agency was chased. Its researchers have been told.",
+	"acknowledged": "The pattern alert was acknowledged.",
 }
 
 // handleContact is one contact as the hub gives it to the reader: GetContact
@@ -130,6 +141,19 @@ func (h *Handler) showContact(w http.ResponseWriter, r *http.Request, a mash.Act
 		}
 	}
 	if err := h.contactForms(ctx, a, &d, ags); err != nil {
+		h.failFor(w, r, a, err)
+		return
+	}
+	if err := h.caseworkFor(ctx, a, &d, p.FieldErr); err != nil {
+		h.failFor(w, r, a, err)
+		return
+	}
+	if err := h.patternsFor(r, a, &d, p.FieldErr); err != nil {
+		h.failFor(w, r, a, err)
+		return
+	}
+	h.contactDrafts(r, a, &d)
+	if err := h.followupFor(ctx, r, a, &d, p.FieldErr); err != nil {
 		h.failFor(w, r, a, err)
 		return
 	}
@@ -225,6 +249,9 @@ func (h *Handler) write(cw contactWrite) appHandler {
 		id := r.PathValue("id")
 		err := cw.call(r.Context(), a, id, r.PostForm)
 		if err == nil {
+			if k, ok := contactDraftKinds[cw.form]; ok {
+				h.dropDraft(r, a, k, id)
+			}
 			http.Redirect(w, r, "/contacts/"+url.PathEscape(id)+"?done="+cw.done+"#main-content", http.StatusSeeOther)
 			return
 		}
@@ -368,10 +395,15 @@ func (h *Handler) handleDecide(w http.ResponseWriter, r *http.Request, a mash.Ac
 				return "decide-rationale"
 			case gen == "threshold_level" || gen == "rationale" || gen == "receiving_agency_id":
 				return fieldID("decide", gen)
+			case strings.HasPrefix(gen, "merge."):
+				return fieldID("", gen)
 			}
 			return "decide-threshold_level"
 		},
 		call: func(ctx context.Context, a mash.Actor, id string, v url.Values) error {
+			if own := applyMerge(v); len(own) > 0 {
+				return &mash.Error{Kind: mash.KindInvalid, Msg: "the decision is not valid", Fields: own}
+			}
 			d := &mash.Decision{ThresholdLevel: level(v.Get("threshold_level")), Rationale: v.Get("rationale"),
 				ReceivingAgencyID: v.Get("receiving_agency_id"), Version: versionOf(v)}
 			for _, o := range v["outcomes"] {

@@ -75,6 +75,9 @@ type requestData struct {
 	Markings []option
 	Agencies map[string]string
 	in       url.Values // the answer as sent
+	Draft    draftView  // the user's draft of the answer (drafts.go)
+	Merge    *mergeView // what changed since the answer was started, when it is stale
+	draftVer int        // the request's version the restored draft was started from; -1 for none
 }
 
 // Kept is the answer refused as stale, as sent.
@@ -111,10 +114,17 @@ func (h *Handler) handleRequest(w http.ResponseWriter, r *http.Request, a mash.A
 	if h.refuse(w, r, a, mash.ActionReturnSubmit, inboxRefusal) {
 		return
 	}
-	d := requestData{}
-	for i := range itemRows {
-		d.Items = append(d.Items, itemRow{Index: i})
+	d := requestData{draftVer: -1}
+	dr, dv := h.restoreDraft(r, a, mash.DraftReturn, r.PathValue("id"))
+	if dr != nil {
+		d = readReturn(asPosted(r, dr.Values))
+		d.draftVer = dr.Version
+	} else {
+		for i := range itemRows {
+			d.Items = append(d.Items, itemRow{Index: i})
+		}
 	}
+	d.Draft = dv
 	h.showRequest(w, r, a, http.StatusOK, page{}, d)
 }
 
@@ -125,6 +135,12 @@ func (h *Handler) showRequest(w http.ResponseWriter, r *http.Request, a mash.Act
 		return
 	}
 	d.Q, d.Markings, d.Agencies = *q, markingOptions, map[string]string{}
+	if d.Draft.Save == "" {
+		d.Draft = newDraftView(mash.DraftReturn, q.ID)
+	}
+	if d.Stale || (d.draftVer >= 0 && d.draftVer != q.Version) {
+		d.Merge = returnMerge(*q, d, d.in, !d.Stale)
+	}
 	if c, err := h.hub.GetContact(r.Context(), a, q.ContactID); err == nil {
 		d.C = c
 	} else if k := mash.KindOf(err); k != mash.KindNotFound && k != mash.KindForbidden {
@@ -153,12 +169,7 @@ func (h *Handler) handleReturn(w http.ResponseWriter, r *http.Request, a mash.Ac
 		return
 	}
 	v := r.PostForm
-	d := requestData{Outcome: v.Get("outcome"), Legal: v.Get("legal_basis"), Reason: v.Get("reason"), in: v}
-	for i := range formRows(r, "items", 1, maxItemRows) {
-		at := fmt.Sprintf("items[%d].", i)
-		d.Items = append(d.Items, itemRow{Index: i, Summary: v.Get(at + "summary"), Detail: v.Get(at + "detail"),
-			OccurredOn: v.Get(at + "occurred_on"), Marking: v.Get(at + "marking")})
-	}
+	d := readReturn(r)
 	if v.Get("action") == "add-item" {
 		if len(d.Items) < maxItemRows {
 			d.Items = append(d.Items, itemRow{Index: len(d.Items)})
@@ -179,6 +190,7 @@ func (h *Handler) handleReturn(w http.ResponseWriter, r *http.Request, a mash.Ac
 	id := r.PathValue("id")
 	_, err := h.hub.SubmitReturn(r.Context(), a, id, ret, version(r))
 	if err == nil {
+		h.dropDraft(r, a, mash.DraftReturn, id)
 		http.Redirect(w, r, "/inbox?answered", http.StatusSeeOther)
 		return
 	}
@@ -233,6 +245,18 @@ func (h *Handler) handleReturn(w http.ResponseWriter, r *http.Request, a mash.Ac
 	default:
 		h.failFor(w, r, a, err)
 	}
+}
+
+// readReturn reads the posted answer form.
+func readReturn(r *http.Request) requestData {
+	v := r.PostForm
+	d := requestData{Outcome: v.Get("outcome"), Legal: v.Get("legal_basis"), Reason: v.Get("reason"), in: v, draftVer: -1}
+	for i := range formRows(r, "items", 1, maxItemRows) {
+		at := fmt.Sprintf("items[%d].", i)
+		d.Items = append(d.Items, itemRow{Index: i, Summary: v.Get(at + "summary"), Detail: v.Get(at + "detail"),
+			OccurredOn: v.Get(at + "occurred_on"), Marking: v.Get(at + "marking")})
+	}
+	return d
 }
 
 // dueSoon reports whether a request is due within the next four hours.

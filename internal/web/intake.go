@@ -54,6 +54,7 @@ type intakeForm struct {
 	RefEmail   string
 	RefPhone   string
 	Anonymous  bool
+	Source     string // referral source code; empty: the hub defaults it (mash.DefaultReferralSource)
 	Concerns   map[string]bool
 	Narrative  string
 	Aware      string // "yes", "no" or ""
@@ -63,10 +64,13 @@ type intakeForm struct {
 	Immediate  bool
 	Subjects   []subjectRow
 
+	Draft draftView // the user's draft of this form (drafts.go)
+
 	Codes    mash.CodeList
 	Channels []option
 	Roles    []option
 	Consents []option
+	Sources  []option
 }
 
 var subjectRoleOptions = []option{{"subject", "Main subject (the child or adult the concern is about)"},
@@ -103,6 +107,10 @@ func (h *Handler) newIntake(r *http.Request, a mash.Actor) intakeForm {
 func (f intakeForm) withLists() intakeForm {
 	f.Codes = mash.ConcernCodes(mash.Cohort(f.Cohort))
 	f.Channels, f.Roles, f.Consents = channelOptions(), subjectRoleOptions, consentOptions
+	f.Sources = []option{{"", "Not chosen: the hub works it out from your agency or the channel"}}
+	for _, c := range mash.ReferralSources().Codes {
+		f.Sources = append(f.Sources, option{c.Code, c.Code + " " + c.Label})
+	}
 	return f
 }
 
@@ -113,7 +121,7 @@ func (h *Handler) readIntake(r *http.Request, a mash.Actor) intakeForm {
 	f := intakeForm{Key: v.Get("idempotency_key"), Staff: a.HubWide(), Match: mash.Can(a, mash.ActionPersonMatch, mash.Resource{}),
 		ReceivedAt: v.Get("received_at"), Channel: v.Get("channel"), Cohort: v.Get("cohort"),
 		RefName: v.Get("referrer.name"), RefOrg: v.Get("referrer.organisation"), RefEmail: strings.TrimSpace(v.Get("referrer.email")),
-		RefPhone: v.Get("referrer.phone"), Anonymous: v.Get("referrer.anonymous") == "yes", Concerns: map[string]bool{},
+		RefPhone: v.Get("referrer.phone"), Anonymous: v.Get("referrer.anonymous") == "yes", Source: v.Get("referrer.source"), Concerns: map[string]bool{},
 		Narrative: v.Get("narrative"), Aware: v.Get("consent.family_aware"), Consent: v.Get("consent.status"),
 		Reason: v.Get("consent.reason"), ApprovedBy: v.Get("consent.approved_by"), Immediate: v.Get("immediate_risk") == "yes"}
 	if f.Key == "" || len(f.Key) > 100 {
@@ -163,7 +171,7 @@ func (f intakeForm) contact(now time.Time) (*mash.Contact, []int, map[string]str
 	own := map[string]string{}
 	c := &mash.Contact{Channel: f.Channel, Cohort: mash.Cohort(f.Cohort), ReceivedAt: now,
 		Referrer: mash.Referrer{Name: f.RefName, Organisation: strings.TrimSpace(f.RefOrg), Email: f.RefEmail,
-			Phone: strings.TrimSpace(f.RefPhone), Anonymous: f.Anonymous},
+			Phone: strings.TrimSpace(f.RefPhone), Anonymous: f.Anonymous, Source: f.Source},
 		Narrative: strings.TrimSpace(f.Narrative), ImmediateRisk: f.Immediate,
 		Consent: mash.Consent{FamilyAware: f.Aware == "yes", Status: mash.ConsentStatus(f.Consent),
 			Reason: strings.TrimSpace(f.Reason), ApprovedBy: strings.TrimSpace(f.ApprovedBy)}}
@@ -201,7 +209,7 @@ func (f intakeForm) contact(now time.Time) (*mash.Contact, []int, map[string]str
 var intakeLabels = map[string]string{
 	"received_at": "When it was received", "channel": "How it was received", "cohort": "Who the concern is about",
 	"referrer.name": "Referrer's name", "referrer.organisation": "Referrer's organisation", "referrer.email": "Referrer's email address",
-	"referrer.phone": "Referrer's phone number", "concerns": "Concerns", "concerns[]": "Concerns", "narrative": "What happened",
+	"referrer.phone": "Referrer's phone number", "referrer.source": "Referral source", "concerns": "Concerns", "concerns[]": "Concerns", "narrative": "What happened",
 	"consent.status": "Consent", "consent.reason": "The reason for going ahead without consent",
 	"consent.approved_by": "Who approved going ahead without consent", "consent.family_aware": "Whether the family knows",
 	"subjects": "Subjects",
@@ -244,7 +252,7 @@ func intakeErrors(p *page, f *intakeForm, rows []int, fields map[string]string) 
 		}
 	}
 	// In the form's order.
-	order := []string{"received_at", "channel", "referrer-name", "referrer-organisation", "referrer-email", "referrer-phone", "cohort"}
+	order := []string{"received_at", "channel", "referrer-name", "referrer-organisation", "referrer-email", "referrer-phone", "referrer-source", "cohort"}
 	for _, s := range f.Subjects {
 		for _, n := range []string{"role", "given_name", "family_name", "dob", "sex", "address", "postcode", "nhs_number"} {
 			order = append(order, fieldID("", fmt.Sprintf("subjects[%d].%s", s.Index, n)))
@@ -263,10 +271,25 @@ func (h *Handler) handleNewContact(w http.ResponseWriter, r *http.Request, a mas
 	if h.refuse(w, r, a, mash.ActionContactCreate, "record contacts") {
 		return
 	}
-	h.renderIntake(w, r, a, http.StatusOK, page{}, h.newIntake(r, a))
+	f := h.newIntake(r, a)
+	d, dv := h.restoreDraft(r, a, mash.DraftContact, "new")
+	if d != nil {
+		// The draft is read as the form it was, matches and all.
+		dr := asPosted(r, d.Values)
+		f = h.readIntake(dr, a)
+		if err := h.search(dr, a, &f); err != nil {
+			h.failFor(w, r, a, err)
+			return
+		}
+	}
+	f.Draft = dv
+	h.renderIntake(w, r, a, http.StatusOK, page{}, f)
 }
 
 func (h *Handler) renderIntake(w http.ResponseWriter, r *http.Request, a mash.Actor, status int, p page, f intakeForm) {
+	if f.Draft.Save == "" {
+		f.Draft = newDraftView(mash.DraftContact, "new")
+	}
 	p.Title, p.Actor, p.Agency, p.Data = "New contact", &a, h.agencyName(r, a), f
 	if p.FieldErr == nil {
 		p.FieldErr = map[string]string{}
@@ -383,6 +406,7 @@ func (h *Handler) handleIntake(w http.ResponseWriter, r *http.Request, a mash.Ac
 		return
 	}
 	h.log.Info("contact created", "request_id", requestID(r), "contact_id", c.ID, "created", created)
+	h.dropDraft(r, a, mash.DraftContact, "new")
 	if !a.HubWide() {
 		http.Redirect(w, r, "/referrals?sent="+c.ID, http.StatusSeeOther)
 		return

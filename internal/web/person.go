@@ -12,12 +12,7 @@ import (
 // handlePerson is a person as the hub shows them to the reader: GetPerson
 // gives only the records and contacts the reader may see.
 func (h *Handler) handlePerson(w http.ResponseWriter, r *http.Request, a mash.Actor) {
-	p, err := h.hub.GetPerson(r.Context(), a, r.PathValue("id"))
-	if err != nil {
-		h.failFor(w, r, a, err)
-		return
-	}
-	h.render(w, r, http.StatusOK, "person", page{Title: "Person", Actor: &a, Agency: h.agencyName(r, a), Data: p})
+	h.showPerson(w, r, a, http.StatusOK, page{}, personView{}) // household.go: with the merge forms
 }
 
 type reviewsData struct {
@@ -76,6 +71,14 @@ func (h *Handler) handleResolveReview(w http.ResponseWriter, r *http.Request, a 
 			}
 		}
 		h.showReviews(w, r, a, http.StatusBadRequest, p, reviewsData{Failed: id, Outcome: outcome, Why: reason})
+		return
+	}
+	if mash.KindOf(err) == mash.KindConflict && !stale(err) {
+		// Answered already, or the two look related: said against the
+		// answer, with the way to merge with confirmation (household.go).
+		p := page{Title: "Identity reviews", Actor: &a, Agency: h.agencyName(r, a)}
+		p.addError("outcome-"+id, capitalise(mash.Message(err))+". To merge them anyway, use the merge form on the known person's page")
+		h.showReviews(w, r, a, http.StatusConflict, p, reviewsData{Failed: id, Outcome: outcome, Why: reason})
 		return
 	}
 	if err != nil {

@@ -137,12 +137,37 @@ func New(hub mash.Hub, cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("POST /contacts/{id}/decision", h.signedIn(h.handleDecide))
 	h.mux.HandleFunc("POST /contacts/{id}/feedback", h.signedIn(h.handleFeedback))
 	h.mux.HandleFunc("POST /contacts/{id}/close", h.signedIn(h.handleClose))
+	h.mux.HandleFunc("POST /contacts/{id}/assignment", h.signedIn(h.handleAssign))
+	h.mux.HandleFunc("POST /contacts/{id}/requests/{rid}/chase", h.signedIn(h.handleChase))
+	h.mux.HandleFunc("POST /contacts/{id}/alerts/{aid}/acknowledge", h.signedIn(h.handleAcknowledgeAlert))
+	h.mux.HandleFunc("POST /contacts/{id}/disagreements", h.signedIn(h.handleRaiseDisagreement))
+	h.mux.HandleFunc("POST /contacts/{id}/disagreements/{did}/respond", h.signedIn(h.handleRespondDisagreement))
 	h.mux.HandleFunc("GET /inbox", h.signedIn(h.handleInbox))
 	h.mux.HandleFunc("GET /inbox/{id}", h.signedIn(h.handleRequest))
 	h.mux.HandleFunc("POST /inbox/{id}", h.signedIn(h.handleReturn))
+	h.mux.HandleFunc("POST /drafts/{kind}/{key}", h.handleSaveDraft)
+	h.mux.HandleFunc("POST /drafts/{kind}/{key}/discard", h.signedIn(h.handleDiscardDraft))
 	h.mux.HandleFunc("GET /referrals", h.signedIn(h.handleReferrals))
+	h.mux.HandleFunc("GET /notifications", h.signedIn(h.handleNotifications))
+	h.mux.HandleFunc("POST /notifications/{id}/open", h.signedIn(h.handleNotificationOpen))
 	h.mux.HandleFunc("GET /persons/{id}", h.signedIn(h.handlePerson))
+	h.mux.HandleFunc("GET /persons/{id}/household", h.signedIn(h.handleHousehold))
+	h.mux.HandleFunc("POST /persons/{id}/merge", h.signedIn(h.handleMerge))
+	h.mux.HandleFunc("POST /persons/{id}/merges/{mid}/undo", h.signedIn(h.handleUnmerge))
+	h.mux.HandleFunc("GET /audit", h.signedIn(h.handleAudit))
+	h.mux.HandleFunc("POST /audit/break-glass/{id}", h.signedIn(h.handleReviewBreakGlass))
+	h.mux.HandleFunc("GET /admin", h.signedIn(h.handleAdmin))
+	h.mux.HandleFunc("POST /admin/agencies", h.signedIn(h.handleAddAgency))
+	h.mux.HandleFunc("POST /admin/users", h.signedIn(h.handleAddUser))
+	h.mux.HandleFunc("POST /admin/users/{id}/access", h.signedIn(h.handleUserAccess))
+	h.mux.HandleFunc("POST /admin/policy", h.signedIn(h.handleSetPolicy))
 	h.mux.HandleFunc("GET /match-reviews", h.signedIn(h.handleReviews))
+	h.mux.HandleFunc("GET /dashboards", h.signedIn(h.handleDashboards))
+	h.mux.HandleFunc("GET /dashboards/today", h.signedIn(h.handleToday))
+	h.mux.HandleFunc("GET /dashboards/trends", h.signedIn(h.handleTrends))
+	h.mux.HandleFunc("GET /dashboards/measures", h.signedIn(h.handleMeasures))
+	h.mux.HandleFunc("GET /dashboards/measures/{name}", h.signedIn(h.handleMeasureFile))
+	h.mux.HandleFunc("GET /reports/monthly.pdf", h.signedIn(h.handleMonthlyPDF))
 	h.mux.HandleFunc("POST /match-reviews/{id}", h.signedIn(h.handleResolveReview))
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.problem(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
@@ -163,12 +188,14 @@ func (h *Handler) parsePages() (map[string]*template.Template, error) {
 	for k, v := range viewFuncs {
 		funcs[k] = v
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/drafts.html",
+		"templates/casework.html", "templates/patterns.html", "templates/disagreements.html")
 	if err != nil {
 		return nil, err
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"signin", "home", "problem", "board", "contact", "person", "reviews", "intake", "inbox", "request", "referrals"} {
+	for _, name := range []string{"signin", "home", "problem", "board", "contact", "person", "reviews", "intake", "inbox", "request", "referrals",
+		"household", "audit", "admin", "dashboard", "notifications"} {
 		t, err := layout.Clone()
 		if err == nil {
 			t, err = t.ParseFS(files, "templates/"+name+".html")
@@ -261,7 +288,10 @@ func (h *Handler) renderTemplate(w http.ResponseWriter, r *http.Request, status 
 	if p.Actor != nil {
 		p.IdleFor = int(h.idle.Seconds())
 		if p.Nav == nil {
-			p.Nav = nav(*p.Actor, r.URL.Path)
+			p.Nav = append(nav(*p.Actor, r.URL.Path), dashboardNav(*p.Actor, r.URL.Path)...)
+			if mash.Can(*p.Actor, mash.ActionNotificationRead, mash.Resource{}) {
+				p.Nav = append(p.Nav, navItem{Href: "/notifications", Label: h.unreadLabel(r, *p.Actor), Current: r.URL.Path == "/notifications"})
+			}
 		}
 		if p.Path == "" {
 			p.Path = r.URL.RequestURI()
