@@ -196,22 +196,33 @@ func (t *table) sample(i int, series string, v float64) {
 	t.samples[i][series] = append(t.samples[i][series], v)
 }
 
-func (t *table) rank(dim int, label string) int {
-	if i := slices.Index(t.order[dim], label); i >= 0 {
-		return i
-	}
-	return math.MaxInt
-}
-
 func (t *table) rows() []mash.MeasureRow {
 	idx := make([]int, len(t.labels))
 	for i := range idx {
 		idx[i] = i
 	}
+	// Ranks are looked up in maps built once: a year by day of concern
+	// codes is tens of thousands of rows sorted against hundreds of labels.
+	ranks := map[int]map[string]int{}
+	for d, order := range t.order {
+		r := make(map[string]int, len(order))
+		for i, l := range order {
+			if _, dup := r[l]; !dup {
+				r[l] = i
+			}
+		}
+		ranks[d] = r
+	}
+	rank := func(d int, label string) int {
+		if i, ok := ranks[d][label]; ok {
+			return i
+		}
+		return math.MaxInt
+	}
 	sort.SliceStable(idx, func(a, b int) bool {
 		la, lb := t.labels[idx[a]], t.labels[idx[b]]
 		for d := range la {
-			ra, rb := t.rank(d, la[d]), t.rank(d, lb[d])
+			ra, rb := rank(d, la[d]), rank(d, lb[d])
 			if ra != rb {
 				return ra < rb
 			}

@@ -298,46 +298,80 @@ func runAgencyReturns(ctx context.Context, db *DB, m *mrun) error {
 		return err
 	}
 	where, args := m.rangeWhere("r.requested_at", "c.cohort")
-	rows, err := db.r.QueryContext(ctx, `SELECT r.agency_id, `+db.timeText("r.requested_at")+`, `+db.timeText("r.due_at")+`, COALESCE(ar.outcome, ''), `+db.timeText("ar.returned_at")+`
+	rows, err := db.r.QueryContext(ctx, `SELECT `+m.periodSQL(db, "r.requested_at")+`, r.agency_id, `+db.timeText("r.due_at")+`, COALESCE(ar.outcome, ''), `+db.timeText("ar.returned_at")+`
 		FROM info_requests r LEFT JOIN agency_returns ar ON ar.request_id = r.id`+m.cohortJoin("r.contact_id")+`
 		WHERE `+where, args...)
 	if err != nil {
 		return dbErr(err)
 	}
 	defer rows.Close()
+	// Requests are tallied by hour and agency here, keys read as raw
+	// bytes, and put in the table per group: a year is tens of thousands
+	// of requests and a few hundred groups.
+	type tally struct {
+		hour, agency string
+		sums         [10]float64
+		late         []float64
+	}
+	index := map[string]int{}
+	var tallies []*tally
+	var key []byte
 	for rows.Next() {
-		var agency, outcome string
-		var requestedAt, dueAt, returned nullTimeScan
-		if err := rows.Scan(&agency, &requestedAt, &dueAt, &outcome, &returned); err != nil {
+		var hour, agency, outcome sql.RawBytes
+		var dueAt, returned nullTimeScan
+		if err := rows.Scan(&hour, &agency, &dueAt, &outcome, &returned); err != nil {
 			return dbErr(err)
 		}
-		requested, due := requestedAt.Time, dueAt.Time
-		name, ok := names[agency]
+		key = append(append(append(key[:0], hour...), 0), agency...)
+		i, ok := index[string(key)]
 		if !ok {
-			name = "(unknown)"
+			i = len(tallies)
+			index[string(key)] = i
+			tallies = append(tallies, &tally{hour: string(hour), agency: string(agency)})
 		}
-		i := m.tab.row(m.labels(requested, name)...)
-		m.tab.add(i, 1, 1)
+		t, due := tallies[i], dueAt.Time
+		t.sums[1]++
 		switch {
 		case returned.Valid && !returned.Time.After(due):
-			m.tab.add(i, 2, 1)
-			m.tab.add(i, 4, 1)
+			t.sums[2]++
+			t.sums[4]++
 		case returned.Valid:
-			m.tab.add(i, 2, 1)
-			m.tab.add(i, 5, 1)
-			m.tab.sample(i, "late", returned.Time.Sub(due).Hours())
+			t.sums[2]++
+			t.sums[5]++
+			t.late = append(t.late, returned.Time.Sub(due).Hours())
 		case m.now.After(due):
-			m.tab.add(i, 6, 1)
+			t.sums[6]++
 		}
 		switch mash.ReturnOutcome(outcome) {
 		case mash.ReturnNothingHeld:
-			m.tab.add(i, 8, 1)
+			t.sums[8]++
 		case mash.ReturnDeclined:
-			m.tab.add(i, 9, 1)
+			t.sums[9]++
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return dbErr(err)
+	}
+	for _, t := range tallies {
+		name, ok := names[t.agency]
+		if !ok {
+			name = "(unknown)"
+		}
+		period := ""
+		if m.q.Period != mash.PeriodNone {
+			if period, err = m.hourLabel([]byte(t.hour)); err != nil {
+				return err
+			}
+		}
+		i := m.tab.row(m.periodLabels(period, name)...)
+		for c, v := range t.sums {
+			if v != 0 {
+				m.tab.add(i, c, v)
+			}
+		}
+		for _, h := range t.late {
+			m.tab.sample(i, "late", h)
+		}
 	}
 	m.fillPeriods()
 	m.tab.finish = func(_ []string, s []float64, x map[string][]float64) []mash.MeasureCell {
