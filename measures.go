@@ -47,6 +47,8 @@ const (
 	MeasureWorkloadByState    = "workload_by_state"   // open contacts per state, oldest age
 	MeasureWorkloadByWorker   = "workload_by_worker"  // open contacts per assigned worker
 	MeasureQueueByRAG         = "queue_by_rag"        // open contacts per RAG, overdue
+	MeasurePatternAlerts      = "pattern_alerts"      // cumulative-concern alerts raised and acknowledged, per rule
+	MeasureDisagreements      = "disagreements"       // professional disagreements reaching and resolved at each stage
 )
 
 // Units of a measure's values.
