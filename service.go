@@ -59,9 +59,10 @@ type ContactSummary struct {
 
 // RequestFilter narrows a list of information requests.
 type RequestFilter struct {
-	ContactID string
-	Status    RequestStatus
-	Limit     int
+	ContactID  string
+	ContactIDs []string // any of these contacts (the board's rows)
+	Status     RequestStatus
+	Limit      int
 }
 
 // History is everything that happened to a contact, in order.

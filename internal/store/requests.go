@@ -88,6 +88,14 @@ func (db *DB) ListRequests(ctx context.Context, by mash.Actor, f mash.RequestFil
 		args = append(args, f.ContactID)
 		where = append(where, fmt.Sprintf("r.contact_id = $%d", len(args)))
 	}
+	if len(f.ContactIDs) > 0 {
+		var in []string
+		for _, id := range f.ContactIDs {
+			args = append(args, id)
+			in = append(in, fmt.Sprintf("$%d", len(args)))
+		}
+		where = append(where, "r.contact_id IN ("+strings.Join(in, ",")+")")
+	}
 	switch f.Status {
 	case "":
 	case mash.RequestOpen, mash.RequestReturned:
@@ -101,8 +109,14 @@ func (db *DB) ListRequests(ctx context.Context, by mash.Actor, f mash.RequestFil
 	}
 	limit := clampLimit(f.Limit)
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		order := "r.due_at, r.id"
+		if len(f.ContactIDs) > 0 {
+			// By contact first, so the contact index answers the list
+			// rather than every request of that state being read.
+			order = "r.contact_id, r.due_at, r.id"
+		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE `+strings.Join(where, " AND ")+
-			fmt.Sprintf(` ORDER BY r.due_at, r.id LIMIT %d`, limit), args...)
+			fmt.Sprintf(` ORDER BY %s LIMIT %d`, order, limit), args...)
 		if err != nil {
 			return dbErr(err)
 		}
@@ -111,6 +125,9 @@ func (db *DB) ListRequests(ctx context.Context, by mash.Actor, f mash.RequestFil
 			return err
 		}
 		for i := range out {
+			if out[i].Status != mash.RequestReturned {
+				continue // nothing returned yet: no return to load
+			}
 			if err := loadReturn(ctx, tx, &out[i]); err != nil {
 				return err
 			}

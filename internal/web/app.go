@@ -171,12 +171,7 @@ var viewFuncs = map[string]any{
 		}
 		return when(*t)
 	},
-	"day": day,
-	// approaching: the deadline is close (the share of the clock at which
-	// the hub alerts the manager has passed) but not yet missed.
-	"approaching": func(start time.Time, due *time.Time, now time.Time) bool {
-		return due != nil && now.Before(*due) && !now.Before(mash.PointInTime(start, *due, mash.ContactApproaching))
-	},
+	"day":   day,
 	"ptr":   func(t time.Time) *time.Time { return &t },
 	"lower": strings.ToLower,
 	"idleMinutes": func(secs int) string {

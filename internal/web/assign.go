@@ -210,13 +210,6 @@ type boardFilter struct {
 	FE map[string]string
 }
 
-type boardRow struct {
-	D    boardData
-	Back string
-	Row  mash.ContactSummary
-}
-
 func init() {
 	viewFuncs["boardFilterArgs"] = func(d boardData, fe map[string]string) boardFilter { return boardFilter{d, fe} }
-	viewFuncs["boardRowArgs"] = func(d boardData, back string, row mash.ContactSummary) boardRow { return boardRow{d, back, row} }
 }

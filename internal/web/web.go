@@ -314,7 +314,11 @@ func (h *Handler) renderTemplate(w http.ResponseWriter, r *http.Request, status 
 	if buf.Len() > 1024 && acceptsGzip(r) {
 		hd.Set("Content-Encoding", "gzip")
 		w.WriteHeader(status)
-		zw, _ := gzip.NewWriterLevel(w, gzip.DefaultCompression)
+		// Pages are compressed per request: the fastest level takes about
+		// half the CPU of the default for ~12% more bytes (the 500-row
+		// board: 25.6 KB against 22.9 KB). Static files are compressed
+		// once, at the best level (static.go).
+		zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
 		zw.Write(buf.Bytes())
 		zw.Close()
 		return
