@@ -29,19 +29,7 @@ type disagreementJob struct {
 var errNoDisagreement = mash.Errorf(mash.KindNotFound, "no such disagreement")
 
 func disagreementPolicy(ctx context.Context, q querier) (mash.DisagreementPolicy, error) {
-	var raw string
-	err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, disagreementPolicyKey).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return mash.DefaultDisagreementPolicy(), nil
-	}
-	if err != nil {
-		return mash.DisagreementPolicy{}, dbErr(err)
-	}
-	var p mash.DisagreementPolicy
-	if err := json.Unmarshal([]byte(raw), &p); err != nil {
-		return p, &mash.Error{Kind: mash.KindInternal, Msg: "the stored disagreement policy is unreadable", Err: err}
-	}
-	return p, nil
+	return loadSetting(ctx, q, disagreementPolicyKey, mash.DefaultDisagreementPolicy)
 }
 
 // DisagreementPolicy returns the escalation stages in force.

@@ -25,19 +25,7 @@ const JobFeedbackOverdue = "feedback.overdue"
 
 // feedbackTemplates loads the wording in force: the stored one, or the default.
 func feedbackTemplates(ctx context.Context, q querier) (mash.FeedbackTemplates, error) {
-	var raw string
-	err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, feedbackTemplatesKey).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return mash.DefaultFeedbackTemplates(), nil
-	}
-	if err != nil {
-		return mash.FeedbackTemplates{}, dbErr(err)
-	}
-	var t mash.FeedbackTemplates
-	if err := json.Unmarshal([]byte(raw), &t); err != nil {
-		return mash.FeedbackTemplates{}, &mash.Error{Kind: mash.KindInternal, Msg: "the stored feedback templates are unreadable", Err: err}
-	}
-	return t, nil
+	return loadSetting(ctx, q, feedbackTemplatesKey, mash.DefaultFeedbackTemplates)
 }
 
 // FeedbackTemplates returns the wording in force.
@@ -69,16 +57,6 @@ func (db *DB) SetFeedbackTemplates(ctx context.Context, by mash.Actor, t *mash.F
 		}
 		return db.audit(ctx, tx, by, "feedback_templates.update", "settings", feedbackTemplatesKey, fmt.Sprintf("version %d", t.Version))
 	})
-}
-
-func putSetting(ctx context.Context, tx querier, key string, v any, now time.Time) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return &mash.Error{Kind: mash.KindInternal, Msg: "the setting cannot be stored", Err: err}
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1,$2,$3)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, string(raw), now)
-	return dbErr(err)
 }
 
 // acknowledge records the acknowledgement of a new contact in its intake

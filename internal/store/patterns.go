@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,19 +27,7 @@ func (db *DB) PatternRules(ctx context.Context, by mash.Actor) (rs mash.PatternR
 }
 
 func loadPatternRules(ctx context.Context, q querier) (mash.PatternRules, error) {
-	var raw string
-	err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, patternRulesKey).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return mash.DefaultPatternRules(), nil
-	}
-	if err != nil {
-		return mash.PatternRules{}, dbErr(err)
-	}
-	var rs mash.PatternRules
-	if err := json.Unmarshal([]byte(raw), &rs); err != nil {
-		return mash.PatternRules{}, &mash.Error{Kind: mash.KindInternal, Msg: "the stored pattern rules are unreadable", Err: err}
-	}
-	return rs, nil
+	return loadSetting(ctx, q, patternRulesKey, mash.DefaultPatternRules)
 }
 
 // SetPatternRules replaces the rule set (admins). rs.Version must be the
