@@ -53,7 +53,8 @@ type UserInfo struct {
 // disables a user (ending their sessions) or enables them again.
 // UpdatePolicy replaces the RAG policy, as `mash policy set` does.
 // ContactIDByReference finds a contact's id from its reference, for the
-// auditor's "who looked at this contact".
+// auditor's "who looked at this contact". BoardState is the live queue's
+// fingerprint, for an open board to learn it is out of date.
 type Casework interface {
 	Assign(ctx context.Context, by Actor, contactID, userID string, version int) (*Contact, error)
 	ChaseRequest(ctx context.Context, by Actor, requestID string) (*Chase, error)
@@ -63,4 +64,16 @@ type Casework interface {
 	SetUserDisabled(ctx context.Context, by Actor, userID string, disabled bool, reason string) error
 	UpdatePolicy(ctx context.Context, by Actor, p RAGPolicy) error
 	ContactIDByReference(ctx context.Context, by Actor, reference string) (string, error)
+	BoardState(ctx context.Context, by Actor) (BoardState, error)
+}
+
+// BoardState says whether the live queue changed without listing it: Token
+// changes whenever a contact joins or leaves the queue, changes state,
+// rating, deadline, worker or version, goes overdue, or one of its requests
+// is answered. It holds no names, so reading it is not audited, and the
+// hub's screeners and managers may read it as often as they like.
+type BoardState struct {
+	Token   string `json:"token"`
+	Open    int    `json:"open"`
+	Overdue int    `json:"overdue"`
 }

@@ -146,10 +146,13 @@ type Hub interface {
 	// multi-factor authentication), takes the claimed name, email, agency
 	// and role. It refuses a disabled user (Forbidden) and an email linked to
 	// another identity (Conflict). ActorForSession resolves a session token,
-	// reading role and disabled flag on every call; EndSession ends one.
+	// reading role and disabled flag on every call; PeekSession does the
+	// same without counting as use, for a page's own background checks,
+	// which must not keep an idle session alive. EndSession ends one.
 	StartSession(ctx context.Context, from Actor, email, password, code string, idle, lifetime time.Duration) (Token, error)
 	StartSSOSession(ctx context.Context, from Actor, issuer, subject string, claimed User, idle, lifetime time.Duration) (Token, error)
 	ActorForSession(ctx context.Context, token string) (Actor, error)
+	PeekSession(ctx context.Context, token string) (Actor, error)
 	EndSession(ctx context.Context, from Actor, token string) error
 
 	// Contacts. CreateContact with a non-empty idempotency key returns the

@@ -209,7 +209,7 @@ func TestBrowserHub(t *testing.T) {
 	}
 	axe := axeSource(t)
 	dir := artefacts(t)
-	h := demoHub(t, 60, 1, web.Config{})
+	h := demoHub(t, 60, 1, web.Config{BoardPoll: time.Second})
 	db, logins, base := h.db, h.logins, h.base
 	screener := logins[0]
 	if screener.Role != string(mash.RoleScreener) {
@@ -248,6 +248,9 @@ func TestBrowserHub(t *testing.T) {
 	if weight[0] > 250_000 {
 		t.Errorf("the board weighs %.0f bytes on first load; the budget is 250 KB", weight[0])
 	}
+	boardChanges(t, bctx, db, screener)
+	checkPage(t, bctx, axe, dir, "02-board-changed")
+	boardCountdown(t, bctx)
 
 	// A filter, through htmx: the results update in place and the address
 	// follows, so the filtered board can be bookmarked.
@@ -354,6 +357,64 @@ func TestBrowserHub(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action^="/match-reviews/"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".govuk-notification-banner--success"))); err != nil {
 		t.Fatalf("answer a review: %v", err)
+	}
+}
+
+// boardCountdown checks the open board's countdown: it words the time left
+// as the server does (the table in internal/web/testdata), and marks a
+// deadline overdue once it passes.
+func boardCountdown(t *testing.T, bctx context.Context) {
+	t.Helper()
+	b, err := os.ReadFile("../../internal/web/testdata/timeleft.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`(() => {
+	  const now = Date.parse("2026-11-26T09:00:00Z");
+	  return (`+string(b)+`).map(c => { const w = openmash.timeLeft(now + c.seconds * 1000, now);
+	    return w === c.want ? "" : c.seconds + "s: " + w + ", want " + c.want; }).filter(Boolean);
+	})()`))
+	if err != nil {
+		t.Fatalf("countdown: %v", err)
+	}
+	for _, g := range got {
+		t.Errorf("the board's countdown says %s", g)
+	}
+	// The page's own cells: counted down 400 days on, every one overdue.
+	n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#board-results [data-due]").length`))
+	if err != nil || n == 0 {
+		t.Fatalf("the board has no deadline to count down (%v)", err)
+	}
+	got, err = chromedp.Run(bctx, chromedp.Evaluate[[]string](`(() => { openmash.countDown(Date.now() + 86400e3 * 400);
+	  return [...document.querySelectorAll("[data-due]")].map(e => e.textContent + (e.classList.contains("app-overdue") ? "" : " (not marked overdue)"))
+	    .filter(w => !w.startsWith("Overdue by ") || w.endsWith(")")); })()`))
+	if err != nil {
+		t.Fatalf("countdown: %v", err)
+	}
+	if len(got) > 0 {
+		t.Errorf("counted down past every deadline, the board still shows %q", got)
+	}
+}
+
+// boardChanges checks that an open board offers a refresh once the queue
+// changes (a new contact).
+func boardChanges(t *testing.T, bctx context.Context, db *store.DB, screener demo.Login) {
+	t.Helper()
+	u, err := db.UserByEmail(t.Context(), screener.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := storetest.NewContact(time.Now().Add(-time.Minute))
+	if _, err := db.CreateContact(t.Context(), storetest.ActorOf(*u), c, ""); err != nil {
+		t.Fatal(err)
+	}
+	step(t, bctx, "see the board's refresh offer", chromedp.WaitVisible(chromedp.CSS("#board-changes .govuk-notification-banner")))
+	text, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#board-changes")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "The board has changed since it was loaded") {
+		t.Errorf("the refresh offer says %q", text)
 	}
 }
 

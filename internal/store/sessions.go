@@ -65,6 +65,15 @@ func (db *DB) insertSession(ctx context.Context, tx *sql.Tx, by mash.Actor, how 
 // expiry on (see touchEvery); it is not audited, as the session's start and
 // end are.
 func (db *DB) ActorForSession(ctx context.Context, token string) (mash.Actor, error) {
+	return db.session(ctx, token, true)
+}
+
+// PeekSession is ActorForSession without moving the idle expiry.
+func (db *DB) PeekSession(ctx context.Context, token string) (mash.Actor, error) {
+	return db.session(ctx, token, false)
+}
+
+func (db *DB) session(ctx context.Context, token string, use bool) (mash.Actor, error) {
 	var a mash.Actor
 	var seen, idleEnd, end time.Time
 	var idleSecs int64
@@ -82,7 +91,7 @@ func (db *DB) ActorForSession(ctx context.Context, token string) (mash.Actor, er
 	if !now.Before(idleEnd) || !now.Before(end) {
 		return mash.Actor{}, errBadSession
 	}
-	if now.Sub(seen) >= touchEvery {
+	if use && now.Sub(seen) >= touchEvery {
 		err := db.tx(ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $2, idle_expires_at = $3 WHERE token_hash = $1`,
 				hash, now, now.Add(time.Duration(idleSecs)*time.Second))

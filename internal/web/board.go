@@ -24,6 +24,10 @@ type boardData struct {
 	Open      int  // contacts on the board, all states but closed
 	Overdue   int  // of them, past their deadline
 	Truncated bool // the hub returned boardLimit rows: there may be more
+	// Token is the live queue's fingerprint when the page was made; the
+	// page polls /board/changes with it every PollSeconds.
+	Token       string
+	PollSeconds int
 
 	// The filter as asked for, and its choices.
 	Status, RAG, Due, Sort, Cohort string
@@ -79,9 +83,10 @@ type boardRow struct {
 	RAGClass, RAGLabel                        string
 	// The deadline cell: Overdue (the summary's), else Running (the clock
 	// runs towards DueAt) or Stopped (paused past it); none of them: no
-	// deadline. TimeLeft is the time to, or past, the deadline.
+	// deadline. TimeLeft is the time to, or past, the deadline, and Due
+	// the deadline itself (RFC 3339), for the page to count down.
 	Running, Stopped bool
-	TimeLeft         string
+	TimeLeft, Due    string
 	Close            bool // running, and past the share of the clock at which the hub alerts
 	Requests         []boardRequest
 	// The "Assign to me" form: shown to a reader who may assign, on an
@@ -95,6 +100,7 @@ type boardRequest struct {
 	AgencyName string
 	Overdue    bool
 	TimeLeft   string
+	Due        string // RFC 3339, for the countdown
 }
 
 // newBoardRow works out a row's cells at now.
@@ -110,12 +116,12 @@ func newBoardRow(c mash.ContactSummary, reqs []mash.InfoRequest, canAssign bool,
 		row.Close = row.Running && !now.Before(mash.PointInTime(c.ReceivedAt, *c.DueAt, mash.ContactApproaching))
 	}
 	if c.Overdue || row.Running {
-		row.TimeLeft = timeLeft(c.DueAt, now)
+		row.TimeLeft, row.Due = timeLeft(c.DueAt, now), c.DueAt.UTC().Format(time.RFC3339)
 	}
 	for _, q := range reqs {
 		br := boardRequest{AgencyName: q.AgencyName, Overdue: q.Status == mash.RequestOverdue}
 		if !br.Overdue {
-			br.TimeLeft = timeLeft(&q.DueAt, now)
+			br.TimeLeft, br.Due = timeLeft(&q.DueAt, now), q.DueAt.UTC().Format(time.RFC3339)
 		}
 		row.Requests = append(row.Requests, br)
 	}
@@ -175,6 +181,15 @@ func (h *Handler) handleBoard(w http.ResponseWriter, r *http.Request, a mash.Act
 		d.RAGs = append(d.RAGs, option{l.Code, l.Label})
 	}
 
+	// The queue's fingerprint first: a change after it and before the
+	// lists below can only make the page offer a needless refresh, never
+	// miss one.
+	state, err := h.hub.BoardState(ctx, a)
+	if err != nil {
+		h.failFor(w, r, a, err)
+		return
+	}
+	d.Token, d.PollSeconds = state.Token, int(h.boardPoll/time.Second)
 	// Every open contact, for the counts; then the filtered list, if the
 	// filter narrows it. The hub checks the filter.
 	all, err := h.hub.ListContacts(ctx, a, mash.ContactFilter{Open: true, Limit: boardLimit})
@@ -331,11 +346,17 @@ func writeBoardRows(rows []boardRow) template.HTML {
 		b.WriteString("</td>\n<td class=\"govuk-table__cell\">")
 		switch {
 		case row.Overdue:
-			b.WriteString("<span class=\"app-overdue\">")
+			b.WriteString("<span class=\"app-overdue\" data-due=\"")
+			esc(row.Due)
+			b.WriteString("\">")
 			esc(row.TimeLeft)
 			b.WriteString("</span>")
 		case row.Running:
+			b.WriteString("<span data-due=\"")
+			esc(row.Due)
+			b.WriteString("\">")
 			esc(row.TimeLeft)
+			b.WriteString("</span>")
 			if row.Close {
 				b.WriteString(" <strong class=\"govuk-tag govuk-tag--orange\">Deadline close</strong>")
 			}
@@ -354,7 +375,11 @@ func writeBoardRows(rows []boardRow) template.HTML {
 				if q.Overdue {
 					b.WriteString("<strong class=\"app-overdue\">Overdue</strong>")
 				} else {
+					b.WriteString("<span data-due=\"")
+					esc(q.Due)
+					b.WriteString("\">")
 					esc(q.TimeLeft)
+					b.WriteString("</span>")
 				}
 				b.WriteString("</li>")
 			}

@@ -28,14 +28,14 @@ func TestBoardRowsEscaped(t *testing.T) {
 	}
 
 	rows := writeBoardRows([]boardRow{{ID: "c1", Reference: "MASH-1", Subject: hostile, AssignForm: true, Back: `/board?x="><script>`,
-		Requests: []boardRequest{{AgencyName: "<b>Police</b>", TimeLeft: "2h left"}}}})
+		Requests: []boardRequest{{AgencyName: "<b>Police</b>", TimeLeft: "2h left", Due: "2026-11-26T12:00:00Z"}}}})
 	for _, bad := range []string{"<script>", "<b>"} {
 		if strings.Contains(string(rows), bad) {
 			t.Errorf("the rows carry %q unescaped:\n%s", bad, rows)
 		}
 	}
 	for _, want := range []string{`<a class="govuk-link" href="/contacts/c1">MASH-1</a>`, `name="back" value="/board?x=&#34;&gt;&lt;script&gt;"`,
-		`<li>&lt;b&gt;Police&lt;/b&gt;: 2h left</li>`, `Assign<span class="govuk-visually-hidden"> MASH-1</span> to me`} {
+		`<li>&lt;b&gt;Police&lt;/b&gt;: <span data-due="2026-11-26T12:00:00Z">2h left</span></li>`, `Assign<span class="govuk-visually-hidden"> MASH-1</span> to me`} {
 		if !strings.Contains(string(rows), want) {
 			t.Errorf("the rows lack %q:\n%s", want, rows)
 		}

@@ -32,6 +32,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,7 +67,14 @@ type Config struct {
 	// the session-expiry warning); time.Now when nil. Deadlines themselves
 	// come from the hub.
 	Now func() time.Time
+	// BoardPoll is how often an open board asks whether the queue has
+	// changed (DefaultBoardPoll when zero).
+	BoardPoll time.Duration
 }
+
+// DefaultBoardPoll is how often an open board asks whether it is out of
+// date: each ask reads the queue's fingerprint, a few milliseconds.
+const DefaultBoardPoll = time.Minute
 
 // Handler is the web UI's HTTP handler.
 type Handler struct {
@@ -78,7 +86,9 @@ type Handler struct {
 	pages          map[string]*template.Template
 	static         *assets
 	now            func() time.Time
+	boardPoll      time.Duration
 	mux            *http.ServeMux
+	routes         []string // the mux's patterns, as registered
 	root           http.Handler
 }
 
@@ -87,13 +97,16 @@ var files embed.FS
 
 // New returns the web handler over hub.
 func New(hub mash.Hub, cfg Config) (*Handler, error) {
-	h := &Handler{hub: hub, log: cfg.Log, idle: cfg.Idle, lifetime: cfg.Lifetime, now: cfg.Now, mux: http.NewServeMux(),
+	h := &Handler{hub: hub, log: cfg.Log, idle: cfg.Idle, lifetime: cfg.Lifetime, now: cfg.Now, boardPoll: cfg.BoardPoll, mux: http.NewServeMux(),
 		lim: &auth.Limiter{Burst: signInBurst, Every: signInEvery, Max: 100_000}}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if h.boardPoll <= 0 {
+		h.boardPoll = DefaultBoardPoll
 	}
 	if h.idle == 0 {
 		h.idle = DefaultIdle
@@ -116,60 +129,61 @@ func New(hub mash.Hub, cfg Config) (*Handler, error) {
 		if h.sso, err = newSSO(*cfg.OIDC); err != nil {
 			return nil, err
 		}
-		h.mux.HandleFunc("GET /sign-in/sso", h.handleSSOStart)
-		h.mux.HandleFunc("GET "+h.sso.callbackPath, h.handleSSOCallback)
+		h.handle("GET /sign-in/sso", h.handleSSOStart)
+		h.handle("GET "+h.sso.callbackPath, h.handleSSOCallback)
 	}
-	h.mux.Handle("GET /static/", h.static)
-	h.mux.HandleFunc("GET /{$}", h.handleHome)
-	h.mux.HandleFunc("GET /sign-in", h.handleSignInForm)
-	h.mux.HandleFunc("POST /sign-in", h.handleSignIn)
-	h.mux.HandleFunc("POST /sign-out", h.handleSignOut)
-	h.mux.HandleFunc("POST /session/refresh", h.handleStaySignedIn)
-	h.mux.HandleFunc("GET /board", h.signedIn(h.handleBoard))
-	h.mux.HandleFunc("GET /contacts/new", h.signedIn(h.handleNewContact))
-	h.mux.HandleFunc("POST /contacts/new", h.signedIn(h.handleIntake))
-	h.mux.HandleFunc("POST /contacts/new/match", h.signedIn(h.handleIntakeMatch))
-	h.mux.HandleFunc("GET /contacts/{id}", h.signedIn(h.handleContact))
-	h.mux.HandleFunc("POST /contacts/{id}/screening", h.signedIn(h.handleScreen))
-	h.mux.HandleFunc("POST /contacts/{id}/rating", h.signedIn(h.handleRate))
-	h.mux.HandleFunc("POST /contacts/{id}/consent-override", h.signedIn(h.handleOverride))
-	h.mux.HandleFunc("POST /contacts/{id}/requests", h.signedIn(h.handleCreateRequest))
-	h.mux.HandleFunc("POST /contacts/{id}/decision", h.signedIn(h.handleDecide))
-	h.mux.HandleFunc("POST /contacts/{id}/feedback", h.signedIn(h.handleFeedback))
-	h.mux.HandleFunc("POST /contacts/{id}/close", h.signedIn(h.handleClose))
-	h.mux.HandleFunc("POST /contacts/{id}/assignment", h.signedIn(h.handleAssign))
-	h.mux.HandleFunc("POST /contacts/{id}/requests/{rid}/chase", h.signedIn(h.handleChase))
-	h.mux.HandleFunc("POST /contacts/{id}/alerts/{aid}/acknowledge", h.signedIn(h.handleAcknowledgeAlert))
-	h.mux.HandleFunc("POST /contacts/{id}/disagreements", h.signedIn(h.handleRaiseDisagreement))
-	h.mux.HandleFunc("POST /contacts/{id}/disagreements/{did}/respond", h.signedIn(h.handleRespondDisagreement))
-	h.mux.HandleFunc("GET /inbox", h.signedIn(h.handleInbox))
-	h.mux.HandleFunc("GET /inbox/{id}", h.signedIn(h.handleRequest))
-	h.mux.HandleFunc("POST /inbox/{id}", h.signedIn(h.handleReturn))
-	h.mux.HandleFunc("POST /drafts/{kind}/{key}", h.handleSaveDraft)
-	h.mux.HandleFunc("POST /drafts/{kind}/{key}/discard", h.signedIn(h.handleDiscardDraft))
-	h.mux.HandleFunc("GET /referrals", h.signedIn(h.handleReferrals))
-	h.mux.HandleFunc("GET /notifications", h.signedIn(h.handleNotifications))
-	h.mux.HandleFunc("POST /notifications/{id}/open", h.signedIn(h.handleNotificationOpen))
-	h.mux.HandleFunc("GET /persons/{id}", h.signedIn(h.handlePerson))
-	h.mux.HandleFunc("GET /persons/{id}/household", h.signedIn(h.handleHousehold))
-	h.mux.HandleFunc("POST /persons/{id}/merge", h.signedIn(h.handleMerge))
-	h.mux.HandleFunc("POST /persons/{id}/merges/{mid}/undo", h.signedIn(h.handleUnmerge))
-	h.mux.HandleFunc("GET /audit", h.signedIn(h.handleAudit))
-	h.mux.HandleFunc("POST /audit/break-glass/{id}", h.signedIn(h.handleReviewBreakGlass))
-	h.mux.HandleFunc("GET /admin", h.signedIn(h.handleAdmin))
-	h.mux.HandleFunc("POST /admin/agencies", h.signedIn(h.handleAddAgency))
-	h.mux.HandleFunc("POST /admin/users", h.signedIn(h.handleAddUser))
-	h.mux.HandleFunc("POST /admin/users/{id}/access", h.signedIn(h.handleUserAccess))
-	h.mux.HandleFunc("POST /admin/policy", h.signedIn(h.handleSetPolicy))
-	h.mux.HandleFunc("GET /match-reviews", h.signedIn(h.handleReviews))
-	h.mux.HandleFunc("GET /dashboards", h.signedIn(h.handleDashboards))
-	h.mux.HandleFunc("GET /dashboards/today", h.signedIn(h.handleToday))
-	h.mux.HandleFunc("GET /dashboards/trends", h.signedIn(h.handleTrends))
-	h.mux.HandleFunc("GET /dashboards/measures", h.signedIn(h.handleMeasures))
-	h.mux.HandleFunc("GET /dashboards/measures/{name}", h.signedIn(h.handleMeasureFile))
-	h.mux.HandleFunc("GET /reports/monthly.pdf", h.signedIn(h.handleMonthlyPDF))
-	h.mux.HandleFunc("POST /match-reviews/{id}", h.signedIn(h.handleResolveReview))
-	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	h.handle("GET /static/", h.static.ServeHTTP)
+	h.handle("GET /{$}", h.handleHome)
+	h.handle("GET /sign-in", h.handleSignInForm)
+	h.handle("POST /sign-in", h.handleSignIn)
+	h.handle("POST /sign-out", h.handleSignOut)
+	h.handle("POST /session/refresh", h.handleStaySignedIn)
+	h.handle("GET /board", h.signedIn(h.handleBoard))
+	h.handle("GET /board/changes", h.handleBoardChanges)
+	h.handle("GET /contacts/new", h.signedIn(h.handleNewContact))
+	h.handle("POST /contacts/new", h.signedIn(h.handleIntake))
+	h.handle("POST /contacts/new/match", h.signedIn(h.handleIntakeMatch))
+	h.handle("GET /contacts/{id}", h.signedIn(h.handleContact))
+	h.handle("POST /contacts/{id}/screening", h.signedIn(h.handleScreen))
+	h.handle("POST /contacts/{id}/rating", h.signedIn(h.handleRate))
+	h.handle("POST /contacts/{id}/consent-override", h.signedIn(h.handleOverride))
+	h.handle("POST /contacts/{id}/requests", h.signedIn(h.handleCreateRequest))
+	h.handle("POST /contacts/{id}/decision", h.signedIn(h.handleDecide))
+	h.handle("POST /contacts/{id}/feedback", h.signedIn(h.handleFeedback))
+	h.handle("POST /contacts/{id}/close", h.signedIn(h.handleClose))
+	h.handle("POST /contacts/{id}/assignment", h.signedIn(h.handleAssign))
+	h.handle("POST /contacts/{id}/requests/{rid}/chase", h.signedIn(h.handleChase))
+	h.handle("POST /contacts/{id}/alerts/{aid}/acknowledge", h.signedIn(h.handleAcknowledgeAlert))
+	h.handle("POST /contacts/{id}/disagreements", h.signedIn(h.handleRaiseDisagreement))
+	h.handle("POST /contacts/{id}/disagreements/{did}/respond", h.signedIn(h.handleRespondDisagreement))
+	h.handle("GET /inbox", h.signedIn(h.handleInbox))
+	h.handle("GET /inbox/{id}", h.signedIn(h.handleRequest))
+	h.handle("POST /inbox/{id}", h.signedIn(h.handleReturn))
+	h.handle("POST /drafts/{kind}/{key}", h.handleSaveDraft)
+	h.handle("POST /drafts/{kind}/{key}/discard", h.signedIn(h.handleDiscardDraft))
+	h.handle("GET /referrals", h.signedIn(h.handleReferrals))
+	h.handle("GET /notifications", h.signedIn(h.handleNotifications))
+	h.handle("POST /notifications/{id}/open", h.signedIn(h.handleNotificationOpen))
+	h.handle("GET /persons/{id}", h.signedIn(h.handlePerson))
+	h.handle("GET /persons/{id}/household", h.signedIn(h.handleHousehold))
+	h.handle("POST /persons/{id}/merge", h.signedIn(h.handleMerge))
+	h.handle("POST /persons/{id}/merges/{mid}/undo", h.signedIn(h.handleUnmerge))
+	h.handle("GET /audit", h.signedIn(h.handleAudit))
+	h.handle("POST /audit/break-glass/{id}", h.signedIn(h.handleReviewBreakGlass))
+	h.handle("GET /admin", h.signedIn(h.handleAdmin))
+	h.handle("POST /admin/agencies", h.signedIn(h.handleAddAgency))
+	h.handle("POST /admin/users", h.signedIn(h.handleAddUser))
+	h.handle("POST /admin/users/{id}/access", h.signedIn(h.handleUserAccess))
+	h.handle("POST /admin/policy", h.signedIn(h.handleSetPolicy))
+	h.handle("GET /match-reviews", h.signedIn(h.handleReviews))
+	h.handle("GET /dashboards", h.signedIn(h.handleDashboards))
+	h.handle("GET /dashboards/today", h.signedIn(h.handleToday))
+	h.handle("GET /dashboards/trends", h.signedIn(h.handleTrends))
+	h.handle("GET /dashboards/measures", h.signedIn(h.handleMeasures))
+	h.handle("GET /dashboards/measures/{name}", h.signedIn(h.handleMeasureFile))
+	h.handle("GET /reports/monthly.pdf", h.signedIn(h.handleMonthlyPDF))
+	h.handle("POST /match-reviews/{id}", h.signedIn(h.handleResolveReview))
+	h.handle("/", func(w http.ResponseWriter, r *http.Request) {
 		h.problem(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
 	})
 	// Every state change is a POST; the browser's Sec-Fetch-Site and Origin
@@ -181,6 +195,20 @@ func New(hub mash.Hub, cfg Config) (*Handler, error) {
 	}))
 	h.root = cop.Handler(h.mux)
 	return h, nil
+}
+
+// handle registers a route on the mux and records its pattern, so tests can
+// check that every page is covered (see Routes).
+func (h *Handler) handle(pattern string, fn http.HandlerFunc) {
+	h.mux.HandleFunc(pattern, fn)
+	h.routes = append(h.routes, pattern)
+}
+
+// Routes is every pattern the handler serves ("GET /board", "POST
+// /contacts/{id}/rating", the catch-all "/"), sorted. The browser tests
+// scan each page it lists, so a new page cannot go unscanned.
+func (h *Handler) Routes() []string {
+	return slices.Sorted(slices.Values(h.routes))
 }
 
 func (h *Handler) parsePages() (map[string]*template.Template, error) {

@@ -1,6 +1,7 @@
 // OpenMASH progressive enhancement. Every page works without this file:
-// it only moves focus to an error summary and warns before the session
-// times out, with a button that keeps it alive without leaving the page.
+// it only moves focus to an error summary, warns before the session times
+// out (with a button that keeps it alive without leaving the page), and
+// counts the board's deadlines down.
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 
 const summary = document.querySelector(".govuk-error-summary");
@@ -32,8 +33,10 @@ if (warning) {
     }
   };
   // Any request to the hub (an htmx update, or this button) uses the session.
+  // Except the page's own polls (data-passive), which the hub does not
+  // count as use either.
   document.body.addEventListener("htmx:afterRequest", (e) => {
-    if (e.detail.successful) {
+    if (e.detail.successful && !e.detail.elt.closest("[data-passive]")) {
       deadline = Date.now() + idle;
       if (!warning.hidden) {
         warning.hidden = true;
@@ -42,4 +45,43 @@ if (warning) {
     }
   });
   setInterval(tick, 5000);
+}
+
+// The board's time left, as the server words it (duration in app.go):
+// rounded to the minute; "2d 3h", "3h 5m", "3h" or "5m".
+const duration = (ms) => {
+  const m = Math.round(ms / 60000);
+  const days = Math.floor(m / 1440), hours = Math.floor((m % 1440) / 60), mins = m % 60;
+  if (days > 0) return days + "d " + hours + "h";
+  if (hours > 0 && mins > 0) return hours + "h " + mins + "m";
+  if (hours > 0) return hours + "h";
+  return mins + "m";
+};
+const timeLeft = (due, now) => {
+  const ms = due - now;
+  return ms >= 0 ? duration(ms) + " left" : "Overdue by " + duration(-ms);
+};
+// countDown rewrites every deadline on the page at now. The cells are not
+// in a live region: a screen reader hears them when it reaches them, not
+// every half minute.
+const countDown = (now) => {
+  for (const el of document.querySelectorAll("[data-due]")) {
+    const due = Date.parse(el.dataset.due);
+    if (Number.isNaN(due)) continue;
+    el.textContent = timeLeft(due, now);
+    if (due < now) el.classList.add("app-overdue");
+  }
+};
+if (document.getElementById("board-results")) setInterval(() => countDown(Date.now()), 30000);
+// The browser tests check the wording against the server's.
+window.openmash = { timeLeft, countDown };
+
+// A filtered board arrives by htmx: say how many contacts it shows.
+const announce = document.getElementById("board-announce");
+if (announce) {
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    if (e.detail.target.id !== "board-results") return;
+    const caption = e.detail.target.querySelector("caption");
+    if (caption) announce.textContent = caption.textContent;
+  });
 }
