@@ -167,7 +167,21 @@ type MeasureResult struct {
 	// as they are.
 	Legend     map[string]map[string]string `json:"legend,omitempty"`
 	Suppressed bool                         `json:"suppressed"` // small numbers have been hidden (see Suppress)
+	// Stored: worked out earlier, at AsAt, and kept (see MeasureMaxAge).
+	Stored bool `json:"stored,omitempty"`
 }
+
+// Measures over a range longer than MeasureLiveRange are pre-aggregated:
+// the hub keeps each result it works out and serves it again until it is
+// MeasureMaxAge old, and a background job works out again, every half of
+// that, the results read in the last day. So a head of service's year of
+// trends over twenty years of contacts opens at once, with figures at most
+// MeasureMaxAge old (the result's AsAt says when). Shorter ranges (today,
+// this week, the last four weeks) are worked out on every read.
+const (
+	MeasureLiveRange = 35 * 24 * time.Hour
+	MeasureMaxAge    = 10 * time.Minute
+)
 
 // LabelTitle returns the readable name of a row's label in dimension dim.
 func (r *MeasureResult) LabelTitle(dim int, label string) string {

@@ -112,6 +112,10 @@ func serveWith(ctx context.Context, db *store.DB, addr string, wc web.Config, st
 	if err := db.SchedulePatterns(ctx); err != nil {
 		return err
 	}
+	// So does the refresh of stored measure results (pre-aggregated dashboards).
+	if err := db.ScheduleMeasures(ctx); err != nil {
+		return err
+	}
 	stopJobs := startJobs(ctx, db, log)
 	defer stopJobs()
 	mux := http.NewServeMux()

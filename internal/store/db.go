@@ -61,6 +61,10 @@ type DB struct {
 	PasswordParams auth.Params
 	// jobFuncs holds the handlers of background job kinds (see jobs.go).
 	jobFuncs sync.Map
+	// MeasuresLive works every measure out on every read, never serving a
+	// stored result (measure_results.go): the benchmarks of the
+	// computations set it.
+	MeasuresLive bool
 }
 
 // Options change how Open treats a database.

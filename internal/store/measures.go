@@ -72,11 +72,13 @@ func cloneDef(d mash.MeasureDef) mash.MeasureDef {
 	return d
 }
 
-// Measure computes one measure and audits the read (entity "measure", the
-// name as id). The rows are computed from the read pool first; the audit
-// event is then written in its own transaction, and the result is returned
-// only if that commits. Results hold counts and times, never a person's or a
-// contact's identity.
+// Measure computes one measure, or over a long range serves its stored
+// result while fresh (see mash.MeasureMaxAge), and audits the read (entity
+// "measure", the name as id). The rows are computed from the read pool
+// first; the audit event (with the result kept, when it is stored) is then
+// written in its own transaction, and the result is returned only if that
+// commits. Results hold counts and times, never a person's or a contact's
+// identity.
 func (db *DB) Measure(ctx context.Context, by mash.Actor, name string, q mash.MeasureQuery) (res *mash.MeasureResult, err error) {
 	defer mash.Wrap(&err, "store.Measure")
 	if err := may(by, mash.ActionMeasureRead); err != nil {
@@ -93,6 +95,43 @@ func (db *DB) Measure(ctx context.Context, by mash.Actor, name string, q mash.Me
 	if !m.def.ByPeriod {
 		q.Period = mash.PeriodNone
 	}
+	now := db.Now().UTC()
+	// A long range is served from the stored results while they are fresh
+	// (measure_results.go).
+	stored := !db.MeasuresLive && q.To.Sub(q.From) > mash.MeasureLiveRange
+	sq := storedQuery{Measure: name, Query: q, ToDate: q.To.Sub(now).Abs() <= mash.MeasureMaxAge}
+	var touch bool
+	if stored {
+		if res, touch, err = db.storedMeasure(ctx, sq, now); err != nil {
+			return nil, err
+		}
+	}
+	computed := res == nil
+	if computed {
+		if res, err = db.computeMeasure(ctx, m, q, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := db.tx(ctx, func(tx *sql.Tx) error {
+		switch {
+		case stored && computed:
+			if err := keepMeasure(ctx, tx, sq, res, now); err != nil {
+				return err
+			}
+		case touch:
+			if _, err := tx.ExecContext(ctx, `UPDATE measure_results SET read_at = $2 WHERE key = $1`, sq.key(), now); err != nil {
+				return dbErr(err)
+			}
+		}
+		return db.audit(ctx, tx, by, "measure.read", "measure", name, measureAuditReason(q))
+	}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// computeMeasure works out m's rows for q at now.
+func (db *DB) computeMeasure(ctx context.Context, m *measure, q mash.MeasureQuery, now time.Time) (*mash.MeasureResult, error) {
 	policy, err := db.Policy(ctx)
 	if err != nil {
 		return nil, err
@@ -105,7 +144,7 @@ func (db *DB) Measure(ctx context.Context, by mash.Actor, name string, q mash.Me
 	if loc == nil {
 		loc, _ = time.LoadLocation("Europe/London")
 	}
-	run := &mrun{q: q, now: db.Now().UTC(), policy: policy, cal: cal, loc: loc, legend: map[string]map[string]string{}}
+	run := &mrun{q: q, now: now, policy: policy, cal: cal, loc: loc, legend: map[string]map[string]string{}}
 	dims := m.def.Dimensions
 	if q.Period != mash.PeriodNone {
 		dims = append([]string{"period"}, dims...)
@@ -114,18 +153,13 @@ func (db *DB) Measure(ctx context.Context, by mash.Actor, name string, q mash.Me
 	if err := m.run(ctx, db, run); err != nil {
 		return nil, err
 	}
-	res = &mash.MeasureResult{
+	res := &mash.MeasureResult{
 		Name: m.def.Name, Title: m.def.Title, Definition: m.def.Definition, Unit: m.def.Unit,
 		From: q.From, To: q.To, Cohort: q.Cohort, Period: q.Period, AsAt: run.now,
 		Dimensions: dims, Columns: slices.Clone(m.def.Columns), Rows: run.tab.rows(),
 	}
 	if len(run.legend) > 0 {
 		res.Legend = run.legend
-	}
-	if err := db.tx(ctx, func(tx *sql.Tx) error {
-		return db.audit(ctx, tx, by, "measure.read", "measure", name, measureAuditReason(q))
-	}); err != nil {
-		return nil, err
 	}
 	return res, nil
 }

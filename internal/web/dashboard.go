@@ -288,6 +288,10 @@ func drawPanel(r *mash.MeasureResult, w want, i int) panel {
 			span = strings.TrimSuffix(span, "ren only") + "s only"
 		}
 	}
+	if r.Stored {
+		// Pre-aggregated: say how old the figures are.
+		span += "; worked out at " + r.AsAt.In(london).Format("15:04")
+	}
 	id := "panel-" + strings.ReplaceAll(r.Name, "_", "-") + "-" + string(rune('a'+i))
 	t := report.TableOf(r, measureNames, w.table...)
 	if w.pivot {

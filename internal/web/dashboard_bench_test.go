@@ -23,7 +23,9 @@ import (
 // manager, and reports its p95. By default it runs on the demo hub (a few
 // hundred contacts, SQLite); MASH_BENCH_DB names a bigger database, such as
 // the 1,000,000 contacts of `mash bench gen-contacts` — use a copy: the
-// benchmark adds two users and the pages' audit events.
+// benchmark adds two users and the pages' audit events. first-ms is the
+// first view, which works out and stores the long ranges' results; the
+// p95 is of the views after it, within the results' life.
 //
 //	go test ./internal/web -run '^$' -bench Dashboard -benchtime 20x
 //	MASH_BENCH_DB=file:/tmp/bench1m.db go test ./internal/web -run '^$' -bench Dashboard -benchtime 20x -timeout 60m
@@ -80,19 +82,27 @@ func BenchmarkDashboard(b *testing.B) {
 		"/dashboards/measures?measure=" + mash.MeasureAgencyReturns, "/dashboards/measures?measure=" + mash.MeasureReReferrals}
 	for _, p := range pages {
 		b.Run(strings.TrimPrefix(p, "/dashboards/"), func(b *testing.B) {
-			var times []time.Duration
-			cpu0 := cpuTime()
-			for b.Loop() {
+			get := func() time.Duration {
 				r := httptest.NewRequest("GET", "http://127.0.0.1"+p, nil)
 				r.AddCookie(manager)
 				r.Header.Set("Accept-Encoding", "gzip")
 				w := httptest.NewRecorder()
 				t0 := time.Now()
 				h.ServeHTTP(w, r)
-				times = append(times, time.Since(t0))
+				took := time.Since(t0)
 				if w.Code != http.StatusOK {
 					b.Fatalf("%s: %d", p, w.Code)
 				}
+				return took
+			}
+			// The first view works out what the page's long ranges need
+			// and stores it, as the refresh job keeps it (see
+			// mash.MeasureMaxAge); the rest are the page as people get it.
+			b.ReportMetric(float64(get().Microseconds())/1000, "first-ms")
+			var times []time.Duration
+			cpu0 := cpuTime()
+			for b.Loop() {
+				times = append(times, get())
 			}
 			// On a shared machine the wall time is mostly waiting for a
 			// core: the process's CPU time per page says what the page costs.
