@@ -250,9 +250,8 @@ func (r *MeasureResult) Column(name string) int {
 // by the suppressed marker, and with every value derived from a suppressed
 // count (see MeasureColumn.Base) suppressed too. Use it for anything that
 // leaves the hub: CSV downloads, exports, published reports. Zero is not
-// suppressed. It does not do secondary suppression (a suppressed cell that
-// could be recovered from a total): keep totals out of suppressed tables or
-// check them by hand.
+// suppressed. Secondary suppression (see suppressComplements) hides a
+// second count wherever one alone could be worked out from a total.
 func Suppress(r *MeasureResult) *MeasureResult {
 	out := *r
 	out.Suppressed = true
@@ -260,7 +259,6 @@ func Suppress(r *MeasureResult) *MeasureResult {
 	for i, row := range r.Rows {
 		cells := make([]MeasureCell, len(row.Values))
 		copy(cells, row.Values)
-		hidden := map[string]bool{}
 		for j, col := range r.Columns {
 			if j >= len(cells) || col.Unit != UnitCount {
 				continue
@@ -268,23 +266,73 @@ func Suppress(r *MeasureResult) *MeasureResult {
 			if v, ok := cells[j].Float(); ok && v >= 1 && v <= 4 {
 				cells[j] = MeasureCell{Suppressed: true}
 			}
-			if cells[j].Suppressed {
+		}
+		out.Rows[i] = MeasureRow{Labels: append([]string(nil), row.Labels...), Values: cells}
+	}
+	suppressComplements(&out)
+	for _, row := range out.Rows {
+		hidden := map[string]bool{}
+		for j, col := range r.Columns {
+			if j < len(row.Values) && col.Unit == UnitCount && row.Values[j].Suppressed {
 				hidden[col.Name] = true
 			}
 		}
 		for j, col := range r.Columns {
-			if j >= len(cells) {
+			if j >= len(row.Values) {
 				continue
 			}
 			for _, b := range col.Base {
 				if hidden[b] {
-					cells[j] = MeasureCell{Suppressed: true}
+					row.Values[j] = MeasureCell{Suppressed: true}
 				}
 			}
 		}
-		out.Rows[i] = MeasureRow{Labels: append([]string(nil), row.Labels...), Values: cells}
 	}
 	return &out
+}
+
+// suppressComplements is secondary suppression, as statistical releases do
+// it. Rows that differ only in their last dimension (the sources of one
+// period's contacts, or the periods of a range) add up to a total that can
+// be found elsewhere, such as the period's contacts or the same measure
+// without periods; so where exactly one count of a column in such a group
+// is suppressed, the smallest other non-zero count in the group is too,
+// and no subtraction gives either back. Zeros are left: hiding a zero
+// hides nothing. It over-protects where rows do not add up (a contact with
+// two concern codes counts under each), which is the safe side.
+func suppressComplements(r *MeasureResult) {
+	groups := map[string][]int{}
+	for i, row := range r.Rows {
+		if len(row.Labels) == 0 {
+			continue
+		}
+		k := strings.Join(row.Labels[:len(row.Labels)-1], "\x00")
+		groups[k] = append(groups[k], i)
+	}
+	for j, col := range r.Columns {
+		if col.Unit != UnitCount {
+			continue
+		}
+		for _, rows := range groups {
+			hidden, pick, least := 0, -1, 0.0
+			for _, i := range rows {
+				if j >= len(r.Rows[i].Values) {
+					continue
+				}
+				c := r.Rows[i].Values[j]
+				if c.Suppressed {
+					hidden++
+					continue
+				}
+				if v, ok := c.Float(); ok && v > 0 && (pick < 0 || v < least) {
+					pick, least = i, v
+				}
+			}
+			if hidden == 1 && pick >= 0 {
+				r.Rows[pick].Values[j] = MeasureCell{Suppressed: true}
+			}
+		}
+	}
 }
 
 // WriteCSV writes the result as CSV: a header of the dimension names and the

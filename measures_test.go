@@ -51,7 +51,10 @@ func TestSuppress(t *testing.T) {
 		},
 	}
 	s := Suppress(r)
-	want := []string{"10,0,0,3.5", "5,[c],[c],2", "[c],[c],[c],[c]", "0,0,,"}
+	// n: 1 is suppressed, and so is 5, the smallest other count, or 1
+	// would be the total (16, found elsewhere) less the rest; k: 4 and 1
+	// hide each other already.
+	want := []string{"10,0,0,3.5", "[c],[c],[c],[c]", "[c],[c],[c],[c]", "0,0,,"}
 	for i, row := range s.Rows {
 		got := ""
 		for j, c := range row.Values {
@@ -69,6 +72,29 @@ func TestSuppress(t *testing.T) {
 	}
 	if v, ok := s.Rows[1].Values[1].Float(); ok || v != 0 {
 		t.Error("a suppressed cell gives its value")
+	}
+}
+
+// TestSuppressComplements: secondary suppression works within each group
+// of rows that differ in the last dimension only (here each period), and
+// never picks a zero.
+func TestSuppressComplements(t *testing.T) {
+	row := func(period, source string, n float64) MeasureRow {
+		return MeasureRow{Labels: []string{period, source}, Values: []MeasureCell{Num(n)}}
+	}
+	r := &MeasureResult{Dimensions: []string{"period", "source"}, Columns: []MeasureColumn{{Name: "n", Unit: UnitCount}},
+		Rows: []MeasureRow{
+			row("Jan", "A", 3), row("Jan", "B", 10), row("Jan", "C", 20), // one hidden: B too
+			row("Feb", "A", 3), row("Feb", "B", 2), row("Feb", "C", 40), // two hidden already
+			row("Mar", "A", 0), row("Mar", "B", 3), row("Mar", "C", 7), // not the zero: C
+			row("Apr", "A", 8), row("Apr", "B", 9), // none hidden
+			row("May", "A", 2), // alone: nothing to pair with
+		}}
+	want := []string{"[c]", "[c]", "20", "[c]", "[c]", "40", "0", "[c]", "[c]", "8", "9", "[c]"}
+	for i, row := range Suppress(r).Rows {
+		if got := row.Values[0].String(); got != want[i] {
+			t.Errorf("%v: %s, want %s", row.Labels, got, want[i])
+		}
 	}
 }
 

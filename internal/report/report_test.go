@@ -45,7 +45,7 @@ func trend() *mash.MeasureResult {
 	for i := range 12 {
 		p := october.AddDate(0, i-11, 0).Format("2006-01") // months are labelled so
 		r.Rows = append(r.Rows, mash.MeasureRow{Labels: []string{p, "child"}, Values: []mash.MeasureCell{mash.Num(float64(800 + i))}},
-			mash.MeasureRow{Labels: []string{p, "adult"}, Values: []mash.MeasureCell{mash.Num(float64(2 + i%3))}})
+			mash.MeasureRow{Labels: []string{p, "adult"}, Values: []mash.MeasureCell{mash.Num(float64(2 + 4*(i%2)))}}) // 2 (suppressed) or 6
 	}
 	return r
 }
@@ -151,11 +151,14 @@ func TestChartOf(t *testing.T) {
 	if c.Kind != chart.Line || len(c.Labels) != 12 || len(c.Series) != 2 || c.Labels[11] != "Oct 2026" {
 		t.Fatalf("trend chart: %+v", c)
 	}
-	if c.Series[0].Name != "Child" || c.Series[0].Values[11] != 811 || !math.IsNaN(c.Series[1].Values[0]) || c.Missing != "[c]" {
+	// In even months the adults' 2 is suppressed, and the children's
+	// count with it (secondary suppression: the month's total is known).
+	if c.Series[0].Name != "Child" || c.Series[0].Values[11] != 811 || c.Series[1].Values[11] != 6 ||
+		!math.IsNaN(c.Series[1].Values[0]) || !math.IsNaN(c.Series[0].Values[0]) || c.Missing != "[c]" {
 		t.Errorf("trend series: %+v", c.Series)
 	}
 	tt := ChartTable(c, "Month")
-	if fmt.Sprint(tt.Head) != "[Month Child Adult]" || fmt.Sprint(tt.Rows[11]) != "[Oct 2026 811 [c]]" {
+	if fmt.Sprint(tt.Head) != "[Month Child Adult]" || fmt.Sprint(tt.Rows[11]) != "[Oct 2026 811 6]" || fmt.Sprint(tt.Rows[10]) != "[Sep 2026 [c] [c]]" {
 		t.Errorf("chart table: %v %v", tt.Head, tt.Rows)
 	}
 	b := ChartOf(bySource(), "", nil)
