@@ -286,6 +286,9 @@ func (db *DB) Anonymise(ctx context.Context, by mash.Actor, c mash.RetentionCand
 			// Professional disagreements' free text (disagreements.go).
 			{`UPDATE disagreements SET reason = $2, outcome_sought = $2 WHERE contact_id = $1`, []any{c.ContactID, anonymised}},
 			{`UPDATE disagreement_steps SET note = CASE WHEN note = '' THEN '' ELSE $2 END WHERE disagreement_id IN (SELECT id FROM disagreements WHERE contact_id = $1)`, []any{c.ContactID, anonymised}},
+			// Anyone's unsent decision, feedback or answer about it (drafts.go).
+			{`DELETE FROM drafts WHERE (kind IN ('decision', 'feedback') AND form_key = $1)
+				OR (kind = 'return' AND form_key IN (SELECT id FROM info_requests WHERE contact_id = $1))`, []any{c.ContactID}},
 		}
 		for _, s := range stmts {
 			if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {

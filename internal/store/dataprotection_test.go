@@ -114,6 +114,13 @@ func TestRetention(t *testing.T) {
 		if err != nil || len(due) != 2 {
 			t.Fatalf("due after 7 years: %+v %v", due, err)
 		}
+		// Unsent work about both: the anonymised contact's goes with it.
+		for _, c := range []*mash.Contact{gone, held} {
+			d := &mash.Draft{Kind: mash.DraftFeedback, Key: c.ID, Version: c.Version, Values: map[string][]string{"text": {"Synthetic: Kayleigh is safe."}}}
+			if err := db.SaveDraft(ctx, f.Actor(mash.RoleManager), d); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, c := range due {
 			err := db.Anonymise(ctx, store.System, c, "test")
 			if c.ContactID == held.ID {
@@ -125,6 +132,12 @@ func TestRetention(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+		}
+		if n := count(t, db, `SELECT count(*) FROM drafts WHERE form_key = $1`, gone.ID); n != 0 {
+			t.Errorf("%d drafts about the anonymised contact remain", n)
+		}
+		if n := count(t, db, `SELECT count(*) FROM drafts WHERE form_key = $1`, held.ID); n != 1 {
+			t.Errorf("%d drafts about the held contact; want its 1", n)
 		}
 		// No personal data of the anonymised contact is left in any table.
 		for _, q := range []string{

@@ -59,8 +59,16 @@ func (db *DB) SaveDraft(ctx context.Context, by mash.Actor, d *mash.Draft) (err 
 		if _, err := tx.ExecContext(ctx, `DELETE FROM drafts WHERE user_id = $1 AND updated_at < $2`, by.UserID, now.Add(-mash.DraftTTL)); err != nil {
 			return dbErr(err)
 		}
+		// The draft's start is audited, not every autosave (one every few
+		// seconds of typing would bury the log); reads and deletes are.
 		var id string
-		err := tx.QueryRowContext(ctx, `INSERT INTO drafts (id, user_id, kind, form_key, form_values, version, updated_at)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM drafts WHERE user_id = $1 AND kind = $2 AND form_key = $3`,
+			by.UserID, string(d.Kind), d.Key).Scan(&id)
+		started := errors.Is(err, sql.ErrNoRows)
+		if err != nil && !started {
+			return dbErr(err)
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO drafts (id, user_id, kind, form_key, form_values, version, updated_at)
 			VALUES ($1,$2,$3,$4,$5,$6,$7)
 			ON CONFLICT (user_id, kind, form_key) DO UPDATE SET form_values = excluded.form_values,
 				version = excluded.version, updated_at = excluded.updated_at
@@ -69,6 +77,9 @@ func (db *DB) SaveDraft(ctx context.Context, by mash.Actor, d *mash.Draft) (err 
 			return dbErr(err)
 		}
 		d.ID, d.UserID, d.UpdatedAt = id, by.UserID, now
+		if !started {
+			return nil
+		}
 		return db.audit(ctx, tx, by, "draft.save", "draft", id, string(d.Kind))
 	})
 }

@@ -39,6 +39,10 @@ func TestDrafts(t *testing.T) {
 		if n := count(t, db, `SELECT count(*) FROM drafts WHERE user_id = $1`, screener.UserID); n != 1 {
 			t.Fatalf("%d drafts", n)
 		}
+		// The draft's start is audited; its autosaves are not.
+		if n := count(t, db, `SELECT count(*) FROM audit_events WHERE action = 'draft.save' AND actor_id = $1`, screener.UserID); n != 1 {
+			t.Fatalf("%d draft.save events for two saves of one draft; want 1", n)
+		}
 
 		// Only the owner: the manager (who may create contacts too) finds
 		// nothing and removes nothing.
