@@ -174,7 +174,7 @@ type MeasureResult struct {
 // Measures over a range longer than MeasureLiveRange are pre-aggregated:
 // the hub keeps each result it works out and serves it again until it is
 // MeasureMaxAge old, and a background job works out again, every half of
-// that, the results read in the last day. So a head of service's year of
+// that, the results read in the last three days. So a head of service's year of
 // trends over twenty years of contacts opens at once, with figures at most
 // MeasureMaxAge old (the result's AsAt says when). Shorter ranges (today,
 // this week, the last four weeks) are worked out on every read.

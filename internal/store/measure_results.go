@@ -12,14 +12,14 @@ import (
 	"openmash.org/mash"
 )
 
-// Pre-aggregation of measures over long ranges (mash.MeasureLiveRange). A
-// year of trends by month over twenty years of contacts costs about 600 ms
-// of CPU on SQLite however the queries are indexed, against the 300 ms a
-// dashboard may take; so the hub keeps each such result it works out
-// (measure_results) and serves it until mash.MeasureMaxAge old, and the
-// job below works out again, every half of that, the results someone read
-// in the last day. Pages and the API read the same stored results, and each
-// says when it was worked out (AsAt).
+// Pre-aggregation of measures over long ranges (mash.MeasureLiveRange). The
+// trends dashboard's year of four measures by month over twenty years of
+// contacts costs about 550 ms of CPU on SQLite however the queries are
+// indexed, against the 300 ms a dashboard may take; so the hub keeps each
+// such result it works out (measure_results) and serves it until
+// mash.MeasureMaxAge old, and the job below works out again, every half of
+// that, the results someone read in the last three days. Pages and the API
+// read the same stored results, and each says when it was worked out (AsAt).
 
 // JobMeasuresRefresh works out again the stored results in use, then
 // queues its next run.
@@ -29,8 +29,9 @@ const (
 	// measureRefreshEvery is the refresh job's interval: a result read
 	// every day is never older than MeasureMaxAge when served.
 	measureRefreshEvery = mash.MeasureMaxAge / 2
-	// measureKeepWarm: results read within it are refreshed.
-	measureKeepWarm = 24 * time.Hour
+	// measureKeepWarm: results read within it are refreshed; three days,
+	// so a weekend does not leave Monday's dashboards to work out afresh.
+	measureKeepWarm = 3 * 24 * time.Hour
 	// measureForget: results unread for longer are deleted.
 	measureForget = 7 * 24 * time.Hour
 	// measureTouchEvery: a read records itself (read_at) at most this
@@ -114,8 +115,8 @@ func measuresRefreshJob(at time.Time) NewJob {
 }
 
 // runMeasuresRefresh queues the next run first (a failure here must not end
-// the chain), then works out again each stored result read in the last day
-// that is older than the interval, each kept in its own short transaction
+// the chain), then works out again each stored result read lately that is
+// older than the interval, each kept in its own short transaction
 // (the computations read from the read pool and hold up no writer), and
 // forgets results unread for a week.
 func (db *DB) runMeasuresRefresh(ctx context.Context, j *mash.Job, owner string) error {
@@ -138,8 +139,8 @@ func (db *DB) runMeasuresRefresh(ctx context.Context, j *mash.Job, owner string)
 	})
 }
 
-// RefreshMeasures works out again the stored results read in the last day
-// that are older than the refresh interval, and says how many.
+// RefreshMeasures works out again the stored results read in the last
+// three days that are older than the refresh interval, and says how many.
 func (db *DB) RefreshMeasures(ctx context.Context) (n int, err error) {
 	defer mash.Wrap(&err, "store.RefreshMeasures")
 	now := db.Now().UTC()

@@ -97,8 +97,8 @@ func TestStoredMeasures(t *testing.T) {
 		if r := read(year); r.Stored || total(r) != 4 {
 			t.Errorf("a stale result: stored %v, %d contacts; want worked out again, 4", r.Stored, total(r))
 		}
-		// Results no one read for a day are left alone.
-		clk.Set(clk.Now().Add(25 * time.Hour))
+		// Results no one read for three days are left alone.
+		clk.Set(clk.Now().Add(73 * time.Hour))
 		if n, err := db.RefreshMeasures(ctx); err != nil || n != 0 {
 			t.Errorf("refreshing after a day unread: %d results (%v); want none", n, err)
 		}
