@@ -251,6 +251,8 @@ func TestBrowserHub(t *testing.T) {
 	boardChanges(t, bctx, db, screener)
 	checkPage(t, bctx, axe, dir, "02-board-changed")
 	boardCountdown(t, bctx)
+	boardPages(t, bctx, db, screener, base)
+	checkPage(t, bctx, axe, dir, "02-board-page-2")
 
 	// A filter, through htmx: the results update in place and the address
 	// follows, so the filtered board can be bookmarked.
@@ -270,6 +272,10 @@ func TestBrowserHub(t *testing.T) {
 			t.Fatalf("after choosing a filter the page is at %s: htmx did not update the board", loc)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// The results are replaced, not nested in the old ones.
+	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#board-results").length`)); err != nil || n != 1 {
+		t.Errorf("after a filter the page has %d #board-results (%v); want 1", n, err)
 	}
 
 	// A contact on the board, then a person in it.
@@ -393,6 +399,40 @@ func boardCountdown(t *testing.T, bctx context.Context) {
 	}
 	if len(got) > 0 {
 		t.Errorf("counted down past every deadline, the board still shows %q", got)
+	}
+}
+
+// boardPages fills the queue past one page (100 contacts) and pages the
+// board by keyboard: Enter on "Next" brings page 2 by htmx, with the
+// address following and the focus at the top of the new page.
+func boardPages(t *testing.T, bctx context.Context, db *store.DB, screener demo.Login, base string) {
+	t.Helper()
+	u, err := db.UserByEmail(t.Context(), screener.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		if _, err := db.CreateContact(t.Context(), storetest.ActorOf(*u), storetest.NewContact(time.Now().Add(-time.Hour)), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(t, bctx, "open the board", chromedp.Navigate(base+"/board"), chromedp.WaitVisible(chromedp.CSS(`#board-results a[rel="next"]`)),
+		chromedp.Focus(chromedp.CSS(`#board-results a[rel="next"]`)), chromedp.KeyEvent("\r"))
+	for i := 0; ; i++ {
+		got, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[document.querySelector("#board-results caption").textContent,
+		  document.activeElement.tagName, location.search, String(document.querySelectorAll("#board-results").length)]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The focus moves once htmx has settled the new page, just after.
+		if strings.HasPrefix(got[0], "Showing 101 to ") && got[1] == "CAPTION" && got[2] == "?page=2" && got[3] == "1" {
+			return
+		}
+		if i == 50 {
+			t.Fatalf("Enter on Next: the board shows %q, focus on %s, address %q, %s result lists; want page 2, the caption, ?page=2, 1",
+				got[0], got[1], got[2], got[3])
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -49,7 +49,7 @@ func benchDB(b *testing.B) *store.DB {
 
 // benchPage times GET path as the user with the session token and reports
 // the p95 server time and the gzipped page's size.
-func benchPage(b *testing.B, h http.Handler, path, token string) {
+func benchPage(b *testing.B, h http.Handler, path, token string, header ...string) {
 	var times []time.Duration
 	var size int
 	b.ResetTimer()
@@ -57,6 +57,9 @@ func benchPage(b *testing.B, h http.Handler, path, token string) {
 		r := httptest.NewRequest("GET", "http://127.0.0.1"+path, nil)
 		r.AddCookie(&http.Cookie{Name: "mash-session", Value: token})
 		r.Header.Set("Accept-Encoding", "gzip")
+		for i := 0; i+1 < len(header); i += 2 {
+			r.Header.Set(header[i], header[i+1])
+		}
 		w := httptest.NewRecorder()
 		t0 := time.Now()
 		h.ServeHTTP(w, r)
@@ -73,13 +76,21 @@ func benchPage(b *testing.B, h http.Handler, path, token string) {
 
 // BenchmarkBoard measures the server time of the MASH board with 500 open
 // contacts (on SQLite), and reports its p95 and the page's size;
-// BenchmarkBoardPoll the open board's poll for changes (no change: 204).
+// BenchmarkBoardFilter an htmx update of its results; BenchmarkBoardPoll
+// the open board's poll for changes (no change: 204).
 //
 //	go test ./internal/web -run '^$' -bench Board -benchtime 200x
 //	MASH_BENCH_DB=/tmp/bench100k.db go test ./internal/web -run '^$' -bench Board -benchtime 200x
 func BenchmarkBoard(b *testing.B) {
 	h, tok, _ := boardBench(b)
 	benchPage(b, h, "/board", tok)
+}
+
+// BenchmarkBoardFilter is an htmx update of the board's results: the
+// filter form ordering the 500 contacts newest first, page 1 of 5.
+func BenchmarkBoardFilter(b *testing.B) {
+	h, tok, _ := boardBench(b)
+	benchPage(b, h, "/board?sort=newest", tok, "HX-Request", "true", "HX-Target", "board-results")
 }
 
 func BenchmarkBoardPoll(b *testing.B) {

@@ -28,6 +28,8 @@ type boardData struct {
 	// page polls /board/changes with it every PollSeconds.
 	Token       string
 	PollSeconds int
+	// Pager is the page of the (filtered, ordered) rows shown.
+	Pager boardPager
 
 	// The filter as asked for, and its choices.
 	Status, RAG, Due, Sort, Cohort string
@@ -254,6 +256,13 @@ func (h *Handler) handleBoard(w http.ResponseWriter, r *http.Request, a mash.Act
 	if d.Sort == "rag" {
 		sortByRAG(shown, policy)
 	}
+	n, ok := pageNumber(q.Get("page"))
+	if !ok {
+		p.addError("page", "Choose a page from the list of pages")
+	}
+	var lo, hi int
+	d.Pager, lo, hi = paginate(r.URL, len(shown), n)
+	shown = shown[lo:hi]
 	// The open requests to partner agencies, for the rows; the hub says
 	// whether the reader may see them.
 	var requests map[string][]mash.InfoRequest
@@ -281,7 +290,7 @@ func (h *Handler) handleBoard(w http.ResponseWriter, r *http.Request, a mash.Act
 	d.RowsHTML = writeBoardRows(d.Rows)
 	// The filter's problems in the form's order, whatever order the hub's
 	// field map gave.
-	order := map[string]int{"status": 0, "rag": 1, "cohort": 2, "due": 3, "assigned": 4, "agency": 5, "sort": 6}
+	order := map[string]int{"status": 0, "rag": 1, "cohort": 2, "due": 3, "assigned": 4, "agency": 5, "sort": 6, "page": 7}
 	sort.SliceStable(p.Errors, func(i, j int) bool { return order[p.Errors[i].Field] < order[p.Errors[j].Field] })
 	p.Data = d
 	status := http.StatusOK

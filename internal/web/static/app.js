@@ -76,12 +76,22 @@ if (document.getElementById("board-results")) setInterval(() => countDown(Date.n
 // The browser tests check the wording against the server's.
 window.openmash = { timeLeft, countDown };
 
-// A filtered board arrives by htmx: say how many contacts it shows.
+// A filtered board, or another page of it, arrives by htmx (replacing
+// #board-results): say what it shows, and after a page link put the focus
+// at the top of the new page, as a page load would.
+// (htmx:load fires on the new results, which are in the page; the events
+// of the swap fire on the old ones, which no longer are.)
 const announce = document.getElementById("board-announce");
 if (announce) {
-  document.body.addEventListener("htmx:afterSwap", (e) => {
-    if (e.detail.target.id !== "board-results") return;
-    const caption = e.detail.target.querySelector("caption");
-    if (caption) announce.textContent = caption.textContent;
+  let paging = false;
+  document.body.addEventListener("htmx:beforeRequest", (e) => {
+    paging = !!e.detail.elt.closest(".govuk-pagination");
+  });
+  document.body.addEventListener("htmx:load", (e) => {
+    if (e.target.id !== "board-results") return;
+    const caption = e.target.querySelector("caption");
+    if (!caption) return;
+    announce.textContent = caption.textContent;
+    if (paging) caption.focus();
   });
 }
