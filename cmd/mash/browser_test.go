@@ -612,6 +612,24 @@ func person(t *testing.T, root context.Context, base string, l demo.Login) conte
 	return ctx
 }
 
+// waitTrue polls a JavaScript condition until it holds, failing the test
+// with what was awaited after ten seconds: for what a click starts but no
+// element marks, such as the address a form submission goes to.
+func waitTrue(t *testing.T, ctx context.Context, what, cond string) {
+	t.Helper()
+	for i := 0; ; i++ {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
+		if err == nil && ok {
+			return
+		}
+		if i == 100 {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("%s: still not so at %s (%v)", what, loc, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // step runs browser actions, failing the test with what was being done.
 func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
