@@ -171,6 +171,12 @@ type MeasureResult struct {
 	Stored bool `json:"stored,omitempty"`
 }
 
+// MeasureRequest is one measure over one query, as a page asks for it.
+type MeasureRequest struct {
+	Name  string
+	Query MeasureQuery
+}
+
 // Measures over a range longer than MeasureLiveRange are pre-aggregated:
 // the hub keeps each result it works out and serves it again until it is
 // MeasureMaxAge old, and a background job works out again, every half of

@@ -112,7 +112,9 @@ func serveWith(ctx context.Context, db *store.DB, addr string, wc web.Config, st
 	if err := db.SchedulePatterns(ctx); err != nil {
 		return err
 	}
-	// So does the refresh of stored measure results (pre-aggregated dashboards).
+	// So does the refresh of stored measure results (pre-aggregated
+	// dashboards), which keeps the trends page's worked out from the start.
+	db.Standing = web.StandingMeasures
 	if err := db.ScheduleMeasures(ctx); err != nil {
 		return err
 	}

@@ -65,6 +65,11 @@ type DB struct {
 	// stored result (measure_results.go): the benchmarks of the
 	// computations set it.
 	MeasuresLive bool
+	// Standing, when set, names the long-range measures the pages ask for
+	// by default at a time (web.StandingMeasures): the refresh job keeps
+	// them worked out before anyone reads them. Set it before the job
+	// runner starts.
+	Standing func(now time.Time) []mash.MeasureRequest
 }
 
 // Options change how Open treats a database.

@@ -18,8 +18,9 @@ import (
 // indexed, against the 300 ms a dashboard may take; so the hub keeps each
 // such result it works out (measure_results) and serves it until
 // mash.MeasureMaxAge old, and the job below works out again, every half of
-// that, the results someone read in the last three days. Pages and the API
-// read the same stored results, and each says when it was worked out (AsAt).
+// that, the results someone read in the last three days and the standing
+// ones the pages ask for by default (DB.Standing). Pages and the API read
+// the same stored results, and each says when it was worked out (AsAt).
 
 // JobMeasuresRefresh works out again the stored results in use, then
 // queues its next run.
@@ -49,6 +50,13 @@ type storedQuery struct {
 	Measure string            `json:"measure"`
 	Query   mash.MeasureQuery `json:"query"`
 	ToDate  bool              `json:"to_date"`
+}
+
+// storedFor is the stored query of m over q (normalised) at now, and
+// whether such a range is stored at all (see mash.MeasureLiveRange).
+func storedFor(m *measure, q mash.MeasureQuery, now time.Time) (storedQuery, bool) {
+	sq := storedQuery{Measure: m.def.Name, Query: q, ToDate: q.To.Sub(now).Abs() <= mash.MeasureMaxAge}
+	return sq, q.To.Sub(q.From) > mash.MeasureLiveRange
 }
 
 func (s storedQuery) key() string {
@@ -140,10 +148,40 @@ func (db *DB) runMeasuresRefresh(ctx context.Context, j *mash.Job, owner string)
 }
 
 // RefreshMeasures works out again the stored results read in the last
-// three days that are older than the refresh interval, and says how many.
+// three days that are older than the refresh interval, and the standing
+// ones (DB.Standing) whether read or not, and says how many.
 func (db *DB) RefreshMeasures(ctx context.Context) (n int, err error) {
 	defer mash.Wrap(&err, "store.RefreshMeasures")
 	now := db.Now().UTC()
+	if db.Standing != nil {
+		for _, mr := range db.Standing(now) {
+			m, ok := findMeasure(mr.Name)
+			if !ok {
+				return n, fmt.Errorf("standing measure %q: no such measure", mr.Name)
+			}
+			sq, stored := storedFor(m, m.normalise(mr.Query), now)
+			if !stored {
+				continue
+			}
+			var asAt time.Time
+			err := db.r.QueryRowContext(ctx, `SELECT as_at FROM measure_results WHERE key = $1`, sq.key()).Scan(&asAt)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return n, dbErr(err)
+			}
+			if err == nil && now.Sub(asAt) < measureRefreshEvery {
+				continue
+			}
+			res, err := db.computeMeasure(ctx, m, sq.Query, now)
+			if err != nil {
+				return n, err
+			}
+			// Kept as if read now, so it stays among the results kept fresh.
+			if err := db.tx(ctx, func(tx *sql.Tx) error { return keepMeasure(ctx, tx, sq, res, now) }); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT query FROM measure_results WHERE read_at >= $1 AND as_at <= $2 ORDER BY key`,
 		now.Add(-measureKeepWarm), now.Add(-measureRefreshEvery))
 	if err != nil {

@@ -91,15 +91,12 @@ func (db *DB) Measure(ctx context.Context, by mash.Actor, name string, q mash.Me
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	q.From, q.To = q.From.UTC(), q.To.UTC()
-	if !m.def.ByPeriod {
-		q.Period = mash.PeriodNone
-	}
+	q = m.normalise(q)
 	now := db.Now().UTC()
 	// A long range is served from the stored results while they are fresh
 	// (measure_results.go).
-	stored := !db.MeasuresLive && q.To.Sub(q.From) > mash.MeasureLiveRange
-	sq := storedQuery{Measure: name, Query: q, ToDate: q.To.Sub(now).Abs() <= mash.MeasureMaxAge}
+	sq, stored := storedFor(m, q, now)
+	stored = stored && !db.MeasuresLive
 	var touch bool
 	if stored {
 		if res, touch, err = db.storedMeasure(ctx, sq, now); err != nil {
@@ -128,6 +125,16 @@ func (db *DB) Measure(ctx context.Context, by mash.Actor, name string, q mash.Me
 		return nil, err
 	}
 	return res, nil
+}
+
+// normalise puts q in the form the measure is worked out and stored by:
+// UTC times, and no period for a measure without one.
+func (m *measure) normalise(q mash.MeasureQuery) mash.MeasureQuery {
+	q.From, q.To = q.From.UTC(), q.To.UTC()
+	if !m.def.ByPeriod {
+		q.Period = mash.PeriodNone
+	}
+	return q
 }
 
 // computeMeasure works out m's rows for q at now.

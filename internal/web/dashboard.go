@@ -395,6 +395,44 @@ func (h *Handler) handleToday(w http.ResponseWriter, r *http.Request, a mash.Act
 	h.dashPage(w, r, a, "Today and this week", d, p)
 }
 
+// trendsQuery is the trends page's query: the filter's range, by default
+// the twelve months to today, by month.
+func trendsQuery(p *page, f *dashFilter, v url.Values, now time.Time) mash.MeasureQuery {
+	this, _ := report.MonthRange(now)
+	q := readFilter(p, f, v, this.AddDate(0, -11, 0), now)
+	q.Period = mash.PeriodMonth
+	return q
+}
+
+// trendsPanels are the trends page's measures over q.
+func trendsPanels(q mash.MeasureQuery) []want {
+	return []want{
+		{measure: mash.MeasureContactsByCohort, q: q, kind: chart.Line, pivot: true, title: "Demand: contacts per month"},
+		{measure: mash.MeasureFunnel, q: q, kind: chart.Line, cols: []string{"of_received"}, pivot: true,
+			title: "Conversion: % of contacts reaching each stage"},
+		{measure: mash.MeasureTimelinessByRAG, q: q, kind: chart.Line, cols: []string{"in_time_rate"}, pivot: true,
+			title: "Timeliness: % of decisions within the RAG timescale"},
+		{measure: mash.MeasureReReferrals, q: q, kind: chart.Line, cols: []string{"re_referral_rate"},
+			title: "Re-referrals within 12 months"},
+	}
+}
+
+// StandingMeasures are the measures the dashboards ask for by default over
+// long ranges at now: the trends page for everyone, children and adults.
+// The hub's refresh job keeps them worked out (store.DB.Standing), so even
+// the day's first look at the trends finds them stored.
+func StandingMeasures(now time.Time) []mash.MeasureRequest {
+	var out []mash.MeasureRequest
+	for _, coh := range dashCohorts {
+		var p page
+		q := trendsQuery(&p, &dashFilter{Range: true}, url.Values{"cohort": {coh.Value}}, now)
+		for _, w := range trendsPanels(q) {
+			out = append(out, mash.MeasureRequest{Name: w.measure, Query: w.q})
+		}
+	}
+	return out
+}
+
 // handleTrends is the head of service's view: twelve months of demand,
 // conversion, timeliness and re-referrals, by month.
 func (h *Handler) handleTrends(w http.ResponseWriter, r *http.Request, a mash.Actor) {
@@ -402,12 +440,9 @@ func (h *Handler) handleTrends(w http.ResponseWriter, r *http.Request, a mash.Ac
 		h.refuseMeasures(w, r, a)
 		return
 	}
-	now := h.now()
-	this, _ := report.MonthRange(now)
 	f := &dashFilter{Action: "/dashboards/trends", Range: true}
 	var p page
-	q := readFilter(&p, f, r.URL.Query(), this.AddDate(0, -11, 0), now)
-	q.Period = mash.PeriodMonth
+	q := trendsQuery(&p, f, r.URL.Query(), h.now())
 	d := dashData{Heading: "Trends", Filter: f,
 		Lead: "Demand, conversion, timeliness and re-referrals by month. The last month is to date."}
 	if len(p.Errors) == 0 {
@@ -417,15 +452,7 @@ func (h *Handler) handleTrends(w http.ResponseWriter, r *http.Request, a mash.Ac
 	}
 	if len(p.Errors) == 0 {
 		var err error
-		d.Panels, err = h.panels(r.Context(), a, []want{
-			{measure: mash.MeasureContactsByCohort, q: q, kind: chart.Line, pivot: true, title: "Demand: contacts per month"},
-			{measure: mash.MeasureFunnel, q: q, kind: chart.Line, cols: []string{"of_received"}, pivot: true,
-				title: "Conversion: % of contacts reaching each stage"},
-			{measure: mash.MeasureTimelinessByRAG, q: q, kind: chart.Line, cols: []string{"in_time_rate"}, pivot: true,
-				title: "Timeliness: % of decisions within the RAG timescale"},
-			{measure: mash.MeasureReReferrals, q: q, kind: chart.Line, cols: []string{"re_referral_rate"},
-				title: "Re-referrals within 12 months"},
-		})
+		d.Panels, err = h.panels(r.Context(), a, trendsPanels(q))
 		if err != nil {
 			h.failFor(w, r, a, err)
 			return

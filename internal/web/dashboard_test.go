@@ -12,6 +12,7 @@ import (
 	"openmash.org/mash"
 	"openmash.org/mash/internal/store"
 	"openmash.org/mash/internal/store/storetest"
+	"openmash.org/mash/internal/web"
 )
 
 // dashSeed adds known demand to the seeded queue: six children's and two
@@ -228,4 +229,32 @@ func TestDashboardBadInput(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "measure=funnel") {
 		t.Errorf("/dashboards/measures/funnel: %s %s", resp.Status, resp.Header.Get("Location"))
 	}
+}
+
+// TestStandingTrends: the trends page's default queries, for everyone,
+// children and adults, are the ones StandingMeasures names, so the refresh
+// job has them stored before anyone opens the page, and a new contact
+// shows once the job works them out again.
+func TestStandingTrends(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, nil)
+		e.dashSeed()
+		db.Standing = web.StandingMeasures
+		if n, err := db.RefreshMeasures(t.Context()); err != nil || n != 12 {
+			t.Fatalf("the first refresh worked out %d results (%v); want 12: four measures, three cohorts", n, err)
+		}
+		at := "worked out at " + hhmm(e.clk.Now())
+		e.signIn(e.f.Users[mash.RoleManager].Email)
+		for _, path := range []string{"/dashboards/trends", "/dashboards/trends?cohort=child", "/dashboards/trends?cohort=adult"} {
+			resp, body := e.get(path)
+			wantStatus(t, resp, body, http.StatusOK)
+			if n := strings.Count(body, at); n != 4 {
+				t.Errorf("%s: %d of 4 panels say %q", path, n, at)
+			}
+		}
+		// Within the refresh interval nothing is worked out again.
+		if n, err := db.RefreshMeasures(t.Context()); err != nil || n != 0 {
+			t.Errorf("a refresh at once worked out %d results (%v); want none", n, err)
+		}
+	})
 }
