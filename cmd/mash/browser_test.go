@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -399,6 +400,17 @@ func boardCountdown(t *testing.T, bctx context.Context) {
 	}
 	if len(got) > 0 {
 		t.Errorf("counted down past every deadline, the board still shows %q", got)
+	}
+	// The countdown can be paused and restarted (WCAG 2.2.2), by keyboard.
+	for _, want := range []struct {
+		label  string
+		paused bool
+	}{{"Restart the countdown", true}, {"Pause the countdown", false}} {
+		step(t, bctx, "toggle the countdown", chromedp.Focus(chromedp.ID("countdown-toggle")), chromedp.KeyEvent("\r"))
+		state, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[document.getElementById("countdown-toggle").textContent, String(openmash.paused())]`))
+		if err != nil || state[0] != want.label || state[1] != fmt.Sprint(want.paused) {
+			t.Errorf("after the countdown button: %q (%v); want %q, paused %v", state, err, want.label, want.paused)
+		}
 	}
 }
 

@@ -72,9 +72,34 @@ const countDown = (now) => {
     if (due < now) el.classList.add("app-overdue");
   }
 };
-if (document.getElementById("board-results")) setInterval(() => countDown(Date.now()), 30000);
+// Auto-updating text must be possible to pause (WCAG 2.2.2): the button
+// stops and restarts the countdown, remembered in this browser.
+let paused = localStorage.getItem("openmash.countdown") === "paused";
+const control = document.getElementById("countdown-control");
+if (control) {
+  const toggle = document.getElementById("countdown-toggle");
+  const show = () => {
+    toggle.textContent = paused ? "Restart the countdown" : "Pause the countdown";
+  };
+  toggle.addEventListener("click", () => {
+    paused = !paused;
+    if (paused) localStorage.setItem("openmash.countdown", "paused");
+    else {
+      localStorage.removeItem("openmash.countdown");
+      countDown(Date.now());
+    }
+    show();
+  });
+  show();
+  control.hidden = false;
+}
+if (document.getElementById("board-results")) {
+  setInterval(() => {
+    if (!paused) countDown(Date.now());
+  }, 30000);
+}
 // The browser tests check the wording against the server's.
-window.openmash = { timeLeft, countDown };
+window.openmash = { timeLeft, countDown, paused: () => paused };
 
 // A filtered board, or another page of it, arrives by htmx (replacing
 // #board-results): say what it shows, and after a page link put the focus
