@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-
-	mash "openmash.org/mash"
 )
 
 // statusStopPolling is htmx's "stop polling" status: the response is
@@ -30,21 +28,15 @@ var boardChanged = template.Must(template.New("").Parse(`<div class="govuk-notif
 // hub's BoardState holds no names, so the poll is not audited.
 func (h *Handler) handleBoardChanges(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	tok := sessionToken(r)
-	if tok == "" {
-		http.Error(w, "Sign in to see the board.", http.StatusUnauthorized)
-		return
-	}
-	a, err := h.hub.PeekSession(r.Context(), tok)
-	if mash.KindOf(err) == mash.KindUnauthenticated {
-		http.Error(w, "Sign in to see the board.", http.StatusUnauthorized)
-		return
-	}
+	a, ok, err := h.sessionActor(w, r, h.hub.PeekSession)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	a.RequestID, a.ClientIP = requestID(r), clientIP(r)
+	if !ok {
+		http.Error(w, "Sign in to see the board.", http.StatusUnauthorized)
+		return
+	}
 	since := r.URL.Query().Get("since")
 	if since == "" {
 		http.Error(w, "The poll must say which board it has (since).", http.StatusBadRequest)

@@ -457,11 +457,17 @@ func plausibleToken(s string) bool {
 // actor resolves r's session. ok is false when r has no live session, in
 // which case any stale cookie is cleared.
 func (h *Handler) actor(w http.ResponseWriter, r *http.Request) (a mash.Actor, ok bool, err error) {
+	return h.sessionActor(w, r, h.hub.ActorForSession)
+}
+
+// sessionActor is actor with the session resolved by resolve: the hub's
+// ActorForSession, or PeekSession for a page's background checks.
+func (h *Handler) sessionActor(w http.ResponseWriter, r *http.Request, resolve func(context.Context, string) (mash.Actor, error)) (a mash.Actor, ok bool, err error) {
 	tok := sessionToken(r)
 	if tok == "" {
 		return mash.Actor{}, false, nil
 	}
-	a, err = h.hub.ActorForSession(r.Context(), tok)
+	a, err = resolve(r.Context(), tok)
 	if mash.KindOf(err) == mash.KindUnauthenticated {
 		setCookie(w, r, sessionCookie, "", -1)
 		return mash.Actor{}, false, nil
