@@ -171,12 +171,8 @@ func (db *DB) RefreshMeasures(ctx context.Context) (n int, err error) {
 			if err == nil && now.Sub(asAt) < measureRefreshEvery {
 				continue
 			}
-			res, err := db.computeMeasure(ctx, m, sq.Query, now)
-			if err != nil {
-				return n, err
-			}
 			// Kept as if read now, so it stays among the results kept fresh.
-			if err := db.tx(ctx, func(tx *sql.Tx) error { return keepMeasure(ctx, tx, sq, res, now) }); err != nil {
+			if err := db.rework(ctx, m, sq, now, now); err != nil {
 				return n, err
 			}
 			n++
@@ -210,19 +206,24 @@ func (db *DB) RefreshMeasures(ctx context.Context) (n int, err error) {
 		if !ok {
 			continue // a measure since retired; forgotten in a week
 		}
-		at := db.Now().UTC()
-		q := sq.Query
-		if sq.ToDate {
-			q.To = at
-		}
-		res, err := db.computeMeasure(ctx, m, q, at)
-		if err != nil {
-			return n, err
-		}
-		if err := db.tx(ctx, func(tx *sql.Tx) error { return keepMeasure(ctx, tx, sq, res, time.Time{}) }); err != nil {
+		if err := db.rework(ctx, m, sq, db.Now().UTC(), time.Time{}); err != nil {
 			return n, err
 		}
 		n++
 	}
 	return n, nil
+}
+
+// rework works sq out again at now (to now, for a to-date result) and keeps
+// it, recording a read at readAt if that is later than the last.
+func (db *DB) rework(ctx context.Context, m *measure, sq storedQuery, now, readAt time.Time) error {
+	q := sq.Query
+	if sq.ToDate {
+		q.To = now
+	}
+	res, err := db.computeMeasure(ctx, m, q, now)
+	if err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error { return keepMeasure(ctx, tx, sq, res, readAt) })
 }
