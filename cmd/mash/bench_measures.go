@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"openmash.org/mash"
-	"openmash.org/mash/internal/store"
 )
 
 // measureTiming is one measure's server time in `mash bench measures`.
@@ -64,14 +63,11 @@ func cmdBenchMeasures(ctx context.Context, args []string, getenv func(string) st
 		fmt.Fprintln(stderr, "bench measures: name the database with --db (or MASH_DATABASE_URL)")
 		return errUsage
 	}
-	db, err := store.Open(ctx, u, store.Options{})
+	db, done, err := openBenchDB(ctx, u)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	defer done()
 	// The cost of working each measure out, not of reading a stored result.
 	db.MeasuresLive = true
 	var n int
