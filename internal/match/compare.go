@@ -428,7 +428,7 @@ func unrelatedGiven(g, h string, a, b *prepared) bool {
 	if NicknameMatch(g, h) || namePrefix(g, h) {
 		return false
 	}
-	return JaroWinkler(g, h) < 0.8 && !soundAlike(nameCodes(a, g), nameCodes(b, h))
+	return JaroWinkler(g, h) < 0.8 && !samePrimarySound(nameCodes(a, g), nameCodes(b, h))
 }
 
 func sexKnown(a, b *prepared) bool {
@@ -447,8 +447,13 @@ func twinsApart(a, b *prepared) bool {
 		return false
 	}
 	g, h := a.given, b.given
-	if len(g) < 2 || len(h) < 2 || !sexKnown(a, b) || NicknameMatch(g, h) || namePrefix(g, h) {
+	if len(g) < 2 || len(h) < 2 || NicknameMatch(g, h) || namePrefix(g, h) {
 		return false
+	}
+	if !sexKnown(a, b) {
+		// Without both sexes only names with nothing at all in common:
+		// Bethany and Oscar.
+		return g[0] != h[0] && JaroWinkler(g, h) < 0.7 && !soundAlike(a.givenDM, b.givenDM)
 	}
 	return JaroWinkler(g, h) < 0.8 && !soundAlike(a.givenDM, b.givenDM)
 }
@@ -494,6 +499,11 @@ func differentGiven(x, y string, a, b *prepared) bool {
 		return x[0] != y[0]
 	}
 	if sexDiffers(a, b) {
+		return true
+	}
+	if x[0] != y[0] && !samePrimarySound(nameCodes(a, x), nameCodes(b, y)) {
+		// A first letter is seldom mistyped, and then the name still sounds
+		// the same (Katie, Catie): Samina and Amina are two people.
 		return true
 	}
 	if editDistanceAtMost1(x, y) || namePrefix(x, y) {
@@ -552,6 +562,11 @@ func soundAlike(x, y [2]string) bool {
 	}
 	return false
 }
+
+// samePrimarySound reports whether two names share their main Double
+// Metaphone code. The alternate codes are for foreign spellings and are too
+// generous to tell two people apart: John's alternate is Owen's code.
+func samePrimarySound(x, y [2]string) bool { return x[0] != "" && x[0] == y[0] }
 
 func similarFamily(x, y string) bool {
 	return x == y || editDistanceAtMost1(x, y) || JaroWinkler(x, y) >= 0.8
