@@ -196,6 +196,9 @@ var comparisons = []comparison{
 				return 3
 			case (!x.Full() || !y.Full()) && x.Y == y.Y && (x.M == 0 || y.M == 0 || x.M == y.M):
 				return 4
+			case x.Y == y.Y && (x.placeholder() || y.placeholder()):
+				// 1 January stands in for "born that year" in many systems.
+				return 4
 			}
 			d := daysApart(x, y)
 			switch {
@@ -400,8 +403,7 @@ func twinsOrRelatives(a, b *prepared) bool {
 		(af == a.family && bf == b.family && similarPart(a.familyParts, b.familyParts))) {
 		return false
 	}
-	// 1 January often stands for "born that year, date not known".
-	if x.M == 1 && x.D == 1 || y.M == 1 && y.D == 1 {
+	if x.placeholder() || y.placeholder() {
 		x, y = Date{Y: x.Y}, Date{Y: y.Y}
 	}
 	if x.Known() && y.Known() && !Transposed(x, y) && !OneDigitTypo(x, y) &&
@@ -443,7 +445,7 @@ func sexDiffers(a, b *prepared) bool { return sexKnown(a, b) && a.sex != b.sex }
 // in common — no nickname, initial, prefix, likeness of spelling or sound.
 func twinsApart(a, b *prepared) bool {
 	x, y := a.dob, b.dob
-	if !x.Full() || x != y || x.M == 1 && x.D == 1 || a.family == "" || !editDistanceAtMost1(a.family, b.family) {
+	if !x.Full() || x != y || x.placeholder() || a.family == "" || !editDistanceAtMost1(a.family, b.family) {
 		return false
 	}
 	g, h := a.given, b.given

@@ -243,3 +243,19 @@ func TestImpossibleDateTypo(t *testing.T) {
 		t.Errorf("unknown date compared: level %d", l)
 	}
 }
+
+func TestEstimatedDateLevels(t *testing.T) {
+	dob := comparisons[fieldIndex("dob")]
+	for _, c := range []struct{ a, b, want string }{
+		{"2015-01-01", "2015-06-12", "partial"}, // 1 January stands in for the year
+		{"c. 2015", "2015-06-12", "partial"},
+		{"est 03/2014", "2015-06-12", "within_1y"},
+		{"2015-01-01", "2015-01-01", "exact"},
+		{"2015-02-01", "2015-06-12", "within_1y"},
+	} {
+		a, b := prepare(Record{DOB: c.a}), prepare(Record{DOB: c.b})
+		if l := dob.compare(&a, &b); l < 0 || dob.Levels[l].Label != c.want {
+			t.Errorf("%s, %s: level %d, want %s", c.a, c.b, l, c.want)
+		}
+	}
+}

@@ -224,6 +224,10 @@ func (d Date) Known() bool { return d.Y != 0 }
 // Full reports whether day, month and year are all known.
 func (d Date) Full() bool { return d.Y != 0 && d.M != 0 && d.D != 0 }
 
+// placeholder reports whether d is 1 January, which often stands for "born
+// that year, date not known" (as Splink's and the ONS's data sets show).
+func (d Date) placeholder() bool { return d.M == 1 && d.D == 1 }
+
 func (d Date) String() string {
 	switch {
 	case d.Full():
@@ -244,11 +248,16 @@ func pad2(n int) string {
 }
 
 // ParseDate reads YYYY-MM-DD, YYYYMMDD, DD/MM/YYYY (UK order), YYYY-MM, MM/YYYY
-// and YYYY. Impossible dates give the zero Date.
+// and YYYY. An estimated date ("c. 2015", "est 03/2015", "12/05/2015?")
+// keeps only its year: a guessed age says nothing about the day or month.
+// Impossible dates give the zero Date.
 func ParseDate(s string) Date {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return Date{}
+	}
+	if t, ok := trimEstimate(s); ok {
+		return Date{Y: ParseDate(t).Y}
 	}
 	if len(s) == 8 && allDigits(s) {
 		return mkDate(atoi(s[:4]), atoi(s[4:6]), atoi(s[6:]))
@@ -280,6 +289,24 @@ func ParseDate(s string) Date {
 		}
 	}
 	return Date{}
+}
+
+// estimateMarks are how intake forms and agency systems mark a date of
+// birth as a guess, before or after the date.
+var estimateMarks = []string{"approximately", "estimated", "approx.", "approx", "circa", "about", "est.", "est", "ca.", "c.", "~", "?", "(est)", "(estimated)"}
+
+// trimEstimate removes an estimate mark from s, reporting whether it had one.
+func trimEstimate(s string) (string, bool) {
+	l := strings.ToLower(s)
+	for _, m := range estimateMarks {
+		if rest, ok := strings.CutPrefix(l, m); ok && rest != "" && !isAlpha(strings.ToUpper(rest)[0]) {
+			return strings.TrimSpace(rest), true
+		}
+		if rest, ok := strings.CutSuffix(l, m); ok && rest != "" {
+			return strings.TrimSpace(rest), true
+		}
+	}
+	return s, false
 }
 
 func mkDate(y, m, d int) Date {
