@@ -30,7 +30,7 @@ func cmdGenPeople(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	dup := fs.Float64("dup-rate", 0.3, "fraction of records that re-record a person already recorded (0 to 0.95)")
 	truth := fs.String("truth", "", "write the ground truth to this file instead of a cluster_id column")
 	clusterCol := fs.String("cluster-column", "cluster_id", "name of the ground-truth column when there is no --truth file\n"+
-		"(cluster is what Splink's data sets and mash match eval's standard format use)")
+		"(mash match eval reads cluster_id, or cluster as in Splink's data sets)")
 	heavy := fs.Bool("twins-heavy", false, "a hard set: families only, many twins and parent/child pairs who share a name")
 	if err := fs.Parse(args); err != nil {
 		return errUsage

@@ -260,7 +260,7 @@ func cmdMatch(ctx context.Context, args []string, getenv func(string) string, st
 			for i := range recs {
 				truth[i] = recs[i].Truth
 				if truth[i] == "" {
-					return fmt.Errorf("%s: record %s has no ground truth (cluster column, FEBRL rec-N ids, or --truth)", *in, recs[i].ID)
+					return fmt.Errorf("%s: record %s has no ground truth (cluster or cluster_id column, FEBRL rec-N ids, or --truth)", *in, recs[i].ID)
 				}
 			}
 			fmt.Fprintf(stdout, "dedupe %s: %d records: %v; %v\n", *in, len(recs), match.EvalClusters(truth, clusters), time.Since(start).Round(time.Millisecond))

@@ -103,3 +103,41 @@ func TestMatchCommands(t *testing.T) {
 		t.Error("dedupe without --in accepted")
 	}
 }
+
+// TestMatchEval scores a generated file by its own cluster_id column, and a
+// clusters file written by dedupe against it, with twin merges counted from
+// a --truth file.
+func TestMatchEval(t *testing.T) {
+	dir := t.TempDir()
+	people, truthed, truth := filepath.Join(dir, "people.csv"), filepath.Join(dir, "bare.csv"), filepath.Join(dir, "truth.csv")
+	for _, args := range [][]string{
+		{"bench", "gen-people", "--n", "3000", "--seed", "5", "--twins-heavy", "--out", people},
+		{"bench", "gen-people", "--n", "3000", "--seed", "5", "--twins-heavy", "--out", truthed, "--truth", truth},
+	} {
+		if _, stderr, err := mashCmd(t, "", "", args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr)
+		}
+	}
+	out, stderr, err := mashCmd(t, "", "", "match", "eval", "--in", people)
+	if err != nil {
+		t.Fatalf("eval by cluster_id: %v\n%s", err, stderr)
+	}
+	var p, r, f1 float64
+	if _, err := fmt.Sscanf(out[strings.Index(out, "precision"):], "precision %f recall %f F1 %f", &p, &r, &f1); err != nil || f1 < 0.9 {
+		t.Fatalf("eval output %q: F1 %v (%v)", out, f1, err)
+	}
+	clusters := filepath.Join(dir, "clusters.csv")
+	if _, stderr, err := mashCmd(t, "", "", "match", "dedupe", "--in", truthed, "--out", clusters); err != nil {
+		t.Fatalf("dedupe: %v\n%s", err, stderr)
+	}
+	out, stderr, err = mashCmd(t, "", "", "match", "eval", "--in", truthed, "--truth", truth, "--clusters", clusters)
+	if err != nil {
+		t.Fatalf("eval of a clusters file: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(out, "F1 ") || !strings.Contains(out, "twin merges: 0 ") {
+		t.Errorf("eval output %q", out)
+	}
+	if _, _, err := mashCmd(t, "", "", "match", "eval", "--in", truthed); err == nil {
+		t.Error("eval without any ground truth accepted")
+	}
+}

@@ -10,7 +10,7 @@ import (
 
 // Formats understood by ReadRecords.
 const (
-	FormatStandard = "standard" // record_id, source, given_name, middle_names, family_name, dob, sex, address, postcode, nhs_number, phone (any subset; cluster optional)
+	FormatStandard = "standard" // record_id, source, given_name, middle_names, family_name, dob, sex, address, postcode, nhs_number, phone (any subset; cluster or cluster_id optional)
 	FormatFEBRL    = "febrl"    // rec_id, given_name, surname, street_number, address_1, address_2, suburb, postcode, state, date_of_birth, soc_sec_id
 	FormatSplink   = "splink"   // unique_id, cluster, first_name, surname, dob, postcode_fake, birth_place, gender, city, ...
 )
@@ -95,6 +95,9 @@ func ReadRecords(r io.Reader, format string, warn func(line int, msg string)) ([
 				Middle: get(row, "middle_names"), Family: get(row, "family_name"), DOB: get(row, "dob"),
 				Sex: get(row, "sex"), Address: get(row, "address"), Postcode: get(row, "postcode"),
 				NHS: get(row, "nhs_number"), Phone: get(row, "phone"), Truth: get(row, "cluster")}
+			if rec.Truth == "" {
+				rec.Truth = get(row, "cluster_id") // as mash bench gen-people writes it
+			}
 		case FormatFEBRL:
 			rec = Record{ID: get(row, "rec_id"), Given: get(row, "given_name"), Family: get(row, "surname"),
 				DOB: get(row, "date_of_birth"), Address: get(row, "street_number", "address_1", "address_2", "suburb"),
