@@ -297,8 +297,8 @@ func readPair(read func(string) ([]match.Record, error), model func([]match.Reco
 	return l, r, m, err
 }
 
-func countDistinct(xs []int) int {
-	s := map[int]bool{}
+func countDistinct[T comparable](xs []T) int {
+	s := map[T]bool{}
 	for _, x := range xs {
 		s[x] = true
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -165,11 +166,13 @@ func cmdBenchMatch(ctx context.Context, args []string, getenv func(string) strin
 	queries := fs.Int("queries", 2000, "match queries to time")
 	seed := fs.Uint64("seed", 1, "random seed for the people")
 	dbURL := fs.String("db", "", "an empty, throwaway database (postgres://… or a SQLite file); default a fresh SQLite file in a temporary directory, removed after")
+	reuse := fs.Bool("reuse", false, "--db already holds the people of an earlier run with the same --persons and --seed: time the queries only")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the queries to this file")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	if fs.NArg() > 0 || *n < 100 || *queries < 1 {
-		fmt.Fprintln(stderr, "bench match: --persons at least 100, --queries at least 1")
+	if fs.NArg() > 0 || *n < 100 || *queries < 1 || *reuse && *dbURL == "" {
+		fmt.Fprintln(stderr, "bench match: --persons at least 100, --queries at least 1, --reuse needs --db")
 		return errUsage
 	}
 	db, done, err := openBenchDB(ctx, *dbURL)
@@ -180,7 +183,20 @@ func cmdBenchMatch(ctx context.Context, args []string, getenv func(string) strin
 	tag := strings.ToLower(time.Now().Format("150405.000"))
 	ag := mash.Agency{Name: "Bench Police " + tag, Kind: mash.AgencyPolice}
 	hub := mash.Agency{Name: "Bench Hub " + tag, Kind: mash.AgencyChildrensSocialCare}
-	for _, a := range []*mash.Agency{&ag, &hub} {
+	create := []*mash.Agency{&ag, &hub}
+	if *reuse {
+		// The people were loaded under the earlier run's police agency.
+		all, err := db.ListAgencies(ctx)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(all, func(a mash.Agency) bool { return strings.HasPrefix(a.Name, "Bench Police ") })
+		if i < 0 {
+			return fmt.Errorf("bench match --reuse: %s holds no earlier bench run", redactURL(*dbURL))
+		}
+		ag, create = all[i], create[1:]
+	}
+	for _, a := range create {
 		if err := db.CreateAgency(ctx, store.System, a); err != nil {
 			return err
 		}
@@ -196,11 +212,7 @@ func cmdBenchMatch(ctx context.Context, args []string, getenv func(string) strin
 	gen := synth.New(synth.Config{N: *n + *queries*3, Seed: *seed, DupRate: 0.3})
 	var load []mash.PersonRecord
 	var group []string
-	type query struct {
-		q       mash.PersonQuery
-		cluster string
-	}
-	var qs []query
+	var qs []benchQuery
 	loaded := map[string]bool{}
 	for {
 		r, ok := gen.Next()
@@ -208,7 +220,7 @@ func cmdBenchMatch(ctx context.Context, args []string, getenv func(string) strin
 			break
 		}
 		if r.Duplicate && loaded[r.Cluster] && len(qs) < *queries {
-			qs = append(qs, query{mash.PersonQuery{GivenName: r.Given, MiddleNames: r.Middle, FamilyName: r.Family, DOB: r.DOB, Sex: r.Sex,
+			qs = append(qs, benchQuery{mash.PersonQuery{GivenName: r.Given, MiddleNames: r.Middle, FamilyName: r.Family, DOB: r.DOB, Sex: r.Sex,
 				Address: r.Address, Postcode: r.Postcode, NHSNumber: r.NHS, Phone: r.Phone}, r.Cluster})
 			continue
 		}
@@ -220,15 +232,31 @@ func cmdBenchMatch(ctx context.Context, args []string, getenv func(string) strin
 		}
 	}
 	start := time.Now()
-	persons, err := db.BulkLoadPersons(ctx, store.System, ag.ID, load, group, func(done int) {
-		if done%100_000 < 2000 {
-			fmt.Fprintf(stderr, "bench match: %d of %d records loaded (%v)\n", done, len(load), time.Since(start).Round(time.Second))
-		}
-	})
+	var persons map[string]string
+	if *reuse {
+		persons, err = earlierPersons(ctx, db, ag.ID, load, group, qs)
+	} else {
+		persons, err = db.BulkLoadPersons(ctx, store.System, ag.ID, load, group, func(done int) {
+			if done%100_000 < 2000 {
+				fmt.Fprintf(stderr, "bench match: %d of %d records loaded (%v)\n", done, len(load), time.Since(start).Round(time.Second))
+			}
+		})
+	}
 	if err != nil {
 		return err
 	}
 	loadTime := time.Since(start)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	lat := make([]time.Duration, 0, len(qs))
 	top1, found, invalid := 0, 0, 0
@@ -259,7 +287,7 @@ func cmdBenchMatch(ctx context.Context, args []string, getenv func(string) strin
 	}
 	slices.Sort(lat)
 	res := map[string]any{
-		"engine": string(db.Dialect()), "records_loaded": len(load), "persons": len(persons),
+		"engine": string(db.Dialect()), "records_loaded": len(load), "persons": countDistinct(group), "reused": *reuse,
 		"load_s": round3(loadTime.Seconds()), "queries": len(lat), "queries_refused_as_too_little": invalid,
 		"p50_ms": ms(percentile(lat, 0.50)), "p90_ms": ms(percentile(lat, 0.90)), "p99_ms": ms(percentile(lat, 0.99)),
 		"max_ms":           ms(percentile(lat, 1)),
@@ -270,6 +298,41 @@ func cmdBenchMatch(ctx context.Context, args []string, getenv func(string) strin
 	e := json.NewEncoder(stdout)
 	e.SetIndent("", "  ")
 	return e.Encode(res)
+}
+
+// benchQuery is a description of a person to search for, with the
+// generator's cluster for the person it describes.
+type benchQuery struct {
+	q       mash.PersonQuery
+	cluster string
+}
+
+// earlierPersons finds, in a database an earlier bench run loaded, the
+// person holding each queried cluster, through one loaded record of it.
+func earlierPersons(ctx context.Context, db *store.DB, agencyID string, load []mash.PersonRecord, group []string, qs []benchQuery) (map[string]string, error) {
+	ref := map[string]string{} // cluster → a loaded record of it
+	for _, q := range qs {
+		ref[q.cluster] = ""
+	}
+	var refs []string
+	for i, g := range group {
+		if r, ok := ref[g]; ok && r == "" {
+			ref[g] = load[i].SourceRef
+			refs = append(refs, load[i].SourceRef)
+		}
+	}
+	found, err := db.AgencyRecordPersons(ctx, agencyID, refs)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) < len(refs) {
+		return nil, fmt.Errorf("bench match --reuse: %d of %d queried people are not in the database (another --persons or --seed?)", len(refs)-len(found), len(refs))
+	}
+	persons := map[string]string{}
+	for g, r := range ref {
+		persons[g] = found[r]
+	}
+	return persons, nil
 }
 
 func ms(d time.Duration) float64 { return round3(float64(d) / float64(time.Millisecond)) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,21 +62,31 @@ func TestPersonsImport(t *testing.T) {
 }
 
 func TestBenchMatch(t *testing.T) {
-	var out, errOut bytes.Buffer
-	err := run(context.Background(), []string{"bench", "match", "--persons", "2000", "--queries", "50"},
-		func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
-	if err != nil {
-		t.Fatalf("%v: %s", err, errOut.String())
+	dbPath := "file:" + filepath.Join(t.TempDir(), "bench.db")
+	// Load and time, then time again on the same people without loading.
+	for _, extra := range [][]string{nil, {"--reuse"}} {
+		var out, errOut bytes.Buffer
+		args := append([]string{"bench", "match", "--persons", "2000", "--queries", "50", "--db", dbPath}, extra...)
+		if err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut); err != nil {
+			t.Fatalf("%v: %v: %s", args, err, errOut.String())
+		}
+		var rep struct {
+			Queries int     `json:"queries"`
+			Top     float64 `json:"right_person_top"`
+			P50     float64 `json:"p50_ms"`
+			Persons int     `json:"persons"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Queries < 40 || rep.Top < 0.8 || rep.P50 <= 0 || rep.Persons < 1000 {
+			t.Fatalf("bench match %v: %s", extra, out.String())
+		}
 	}
-	var rep struct {
-		Queries int     `json:"queries"`
-		Top     float64 `json:"right_person_top"`
-		P50     float64 `json:"p50_ms"`
-	}
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatal(err)
-	}
-	if rep.Queries < 40 || rep.Top < 0.8 || rep.P50 <= 0 {
-		t.Fatalf("bench match: %s", out.String())
+	var errOut bytes.Buffer
+	err := run(context.Background(), []string{"bench", "match", "--persons", "2000", "--seed", "9", "--queries", "50", "--db", dbPath, "--reuse"},
+		func(string) string { return "" }, strings.NewReader(""), io.Discard, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "not in the database") {
+		t.Fatalf("reuse with another seed: %v", err)
 	}
 }

@@ -18,7 +18,7 @@ const KeysVersion = "keys-3"
 // onlinePerKey bounds how many records one key may bring to an online query:
 // a common key (a birth year and a popular name) adds little once the rarer
 // keys have been read.
-const OnlinePerKey = 60
+const OnlinePerKey = 20
 
 // Keys returns the blocking keys a record is filed under in the hub's store.
 // The family-name-only key is left out: at county scale it names thousands.

@@ -15,6 +15,13 @@ import (
 // the audit chain ("mashaudt" in ASCII).
 const auditChainLock int64 = 0x6d61736861756474
 
+const (
+	auditLastSQL   = `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`
+	auditInsertSQL = `INSERT INTO audit_events (seq, id, at, actor_id, actor_role, agency_id, action,
+		entity_type, entity_id, request_id, client_ip, reason, prev_hash, hash)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`
+)
+
 // audit appends an event to the log inside tx, chained to the last event (see
 // package audit). The event commits or rolls back with the change it records.
 // tx must be a transaction, not the pool, and audit its last statement: on
@@ -37,7 +44,10 @@ func (db *DB) audit(ctx context.Context, tx querier, by mash.Actor, action, enti
 	}
 	var last int64
 	prev := ""
-	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
+	if t, ok := tx.(*sql.Tx); ok {
+		tx = preparedTx{db, db.w, t}
+	}
+	err := tx.QueryRowContext(ctx, auditLastSQL).Scan(&last, &prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return dbErr(fmt.Errorf("read the last audit event: %w", err))
 	}
@@ -54,9 +64,7 @@ func (db *DB) audit(ctx context.Context, tx querier, by mash.Actor, action, enti
 		PrevHash: prev,
 	}
 	e.Hash = e.ComputeHash()
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_events (seq, id, at, actor_id, actor_role, agency_id, action,
-		entity_type, entity_id, request_id, client_ip, reason, prev_hash, hash)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+	_, err = tx.ExecContext(ctx, auditInsertSQL,
 		e.Seq, e.ID, e.At, e.ActorID, e.ActorRole, e.AgencyID, e.Action, e.EntityType, e.EntityID,
 		e.RequestID, e.ClientIP, e.Reason, e.PrevHash, e.Hash)
 	if err != nil {

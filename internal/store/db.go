@@ -70,6 +70,8 @@ type DB struct {
 	// them worked out before anyone reads them. Set it before the job
 	// runner starts.
 	Standing func(now time.Time) []mash.MeasureRequest
+	// stmts holds prepared statements by pool and text (stmts.go).
+	stmts sync.Map
 }
 
 // Options change how Open treats a database.
@@ -129,6 +131,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
 		db.r.SetMaxOpenConns(4)
+		db.r.SetMaxIdleConns(4)
 		db.jobs, db.closing, db.writerDone = make(chan *txJob), make(chan struct{}), make(chan struct{})
 		go db.committer()
 	}
@@ -151,6 +154,7 @@ func (db *DB) Close() error {
 		close(db.closing)
 		<-db.writerDone
 	}
+	db.closeStmts()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -217,7 +221,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err := db.ensurePersonKeys(ctx); err != nil {
 		return fmt.Errorf("store: person keys: %w", err)
 	}
-	return nil
+	return db.prepareStatements(ctx)
 }
 
 // tx runs fn in a transaction and commits it; any error rolls back.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"openmash.org/mash"
 	"openmash.org/mash/internal/match"
@@ -28,18 +29,29 @@ const (
 )
 
 type cachedModel struct {
-	raw string
-	m   *match.Model
+	raw     string
+	m       *match.Model
+	checked time.Time
 }
+
+// modelRecheck is how long an instance keeps using the model it last read
+// before checking that it is still the installed one. Searches come with
+// every keystroke; a newly installed model may take this long to reach
+// other instances (this one forgets its model at once).
+const modelRecheck = 5 * time.Second
 
 // MatchModel returns the installed identity model, or the default one.
 func (db *DB) MatchModel(ctx context.Context) (*match.Model, error) {
+	if c := db.model.Load(); c != nil && time.Since(c.checked) < modelRecheck {
+		return c.m, nil
+	}
 	var raw string
 	err := db.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, modelKey).Scan(&raw)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, dbErr(err)
 	}
 	if c := db.model.Load(); c != nil && c.raw == raw {
+		db.model.Store(&cachedModel{raw: raw, m: c.m, checked: time.Now()})
 		return c.m, nil
 	}
 	m := match.DefaultModel()
@@ -48,7 +60,7 @@ func (db *DB) MatchModel(ctx context.Context) (*match.Model, error) {
 			return nil, &mash.Error{Kind: mash.KindInternal, Msg: "the installed identity model does not fit this version; install a retrained one", Err: err}
 		}
 	}
-	db.model.Store(&cachedModel{raw: raw, m: m})
+	db.model.Store(&cachedModel{raw: raw, m: m, checked: time.Now()})
 	return m, nil
 }
 
@@ -61,7 +73,7 @@ func (db *DB) SetMatchModel(ctx context.Context, by mash.Actor, m *match.Model) 
 	if _, err := match.ReadModel(bytes.NewReader(buf.Bytes())); err != nil {
 		return &mash.Error{Kind: mash.KindInvalid, Msg: "the model is not valid: " + err.Error()}
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1,$2,$3)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 			modelKey, buf.String(), db.Now().UTC()); err != nil {
@@ -69,6 +81,10 @@ func (db *DB) SetMatchModel(ctx context.Context, by mash.Actor, m *match.Model) 
 		}
 		return db.audit(ctx, tx, by, "match_model.update", "settings", modelKey, "")
 	})
+	if err == nil {
+		db.model.Store(nil)
+	}
+	return err
 }
 
 func toMatch(r *mash.PersonRecord) match.Record {
@@ -90,7 +106,7 @@ func scanRecord(rows *sql.Rows) (mash.PersonRecord, error) {
 }
 
 // candidateCap bounds the records prepared and scored for one search.
-const candidateCap = 80
+const candidateCap = 30
 
 // candidateRecords reads the records filed under the keys (at most
 // match.OnlinePerKey a key), and keeps the candidateCap that share the most
@@ -104,9 +120,8 @@ func candidateRecords(ctx context.Context, q querier, keys []string) ([]mash.Per
 	}
 	// Two steps, each an index lookup whatever the planner's statistics say:
 	// the record ids under the keys, then the records.
-	args := []any{match.OnlinePerKey}
-	hits, err := ids(ctx, q, `SELECT x.record_id FROM (SELECT k.record_id, ROW_NUMBER() OVER (PARTITION BY k.key) AS n
-		FROM person_keys k WHERE k.key IN (`+placeholders(&args, keys)+`)) x WHERE x.n <= $1`, args...)
+	keys = padIDs(keys, keyPad)
+	hits, err := ids(ctx, q, keysQuery(keys), append([]any{match.OnlinePerKey}, anys(keys)...)...)
 	if err != nil || len(hits) == 0 {
 		return nil, err
 	}
@@ -124,9 +139,8 @@ func candidateRecords(ctx context.Context, q querier, keys []string) ([]mash.Per
 		}
 		return strings.Compare(a, b)
 	})
-	recIDs = recIDs[:min(len(recIDs), candidateCap)]
-	args = args[:0]
-	rows, err := q.QueryContext(ctx, `SELECT `+recordCols+` FROM person_records r WHERE r.id IN (`+placeholders(&args, recIDs)+`)`, args...)
+	recIDs = padIDs(recIDs[:min(len(recIDs), candidateCap)], candidateCap)
+	rows, err := q.QueryContext(ctx, recordsQuery(recIDs), anys(recIDs)...)
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -140,6 +154,43 @@ func candidateRecords(ctx context.Context, q querier, keys []string) ([]mash.Per
 		out = append(out, r)
 	}
 	return out, dbErr(rows.Err())
+}
+
+// keyPad is the number of keys a search reads, padded: a record with every
+// field has nine (match.Keys).
+const keyPad = 9
+
+// keysQuery reads the record ids filed under keys, at most $1 a key. Each
+// key is its own limited range scan: a window over all the keys' entries read
+// every entry of a common key (a date of birth) before dropping most of them.
+func keysQuery(keys []string) string {
+	parts := make([]string, len(keys))
+	for i := range keys {
+		parts[i] = fmt.Sprintf(`SELECT * FROM (SELECT record_id FROM person_keys WHERE key = $%d LIMIT $1) k%d`, i+2, i)
+	}
+	return strings.Join(parts, " UNION ALL ")
+}
+
+// recordsQuery reads records by id.
+func recordsQuery(ids []string) string {
+	return `SELECT ` + recordCols + ` FROM person_records r WHERE r.id IN (` + inList(1, len(ids)) + `)`
+}
+
+// inList is n placeholders from $first: "$2,$3,$4".
+func inList(first, n int) string {
+	ph := make([]string, n)
+	for i := range ph {
+		ph[i] = fmt.Sprintf("$%d", first+i)
+	}
+	return strings.Join(ph, ",")
+}
+
+func anys(values []string) []any {
+	out := make([]any, len(values))
+	for i, v := range values {
+		out[i] = v
+	}
+	return out
 }
 
 // placeholders appends values to args and returns their placeholders, "$3,$4,…".
@@ -541,4 +592,25 @@ func (db *DB) ensurePersonKeys(ctx context.Context) error {
 	_, err = db.w.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1,$2,$3)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, keysVerKey, match.KeysVersion, db.Now().UTC())
 	return dbErr(err)
+}
+
+// AgencyRecordPersons finds the persons holding an agency's records, by the
+// records' own ids (SourceRef); ids not found are left out. It lets a
+// benchmark time searches again without loading its people again.
+func (db *DB) AgencyRecordPersons(ctx context.Context, agencyID string, refs []string) (out map[string]string, err error) {
+	defer mash.Wrap(&err, "store.AgencyRecordPersons")
+	out = map[string]string{}
+	for _, ref := range refs {
+		var pid string
+		err := db.r.QueryRowContext(ctx, `SELECT person_id FROM person_records WHERE kind = 'agency' AND agency_id = $1 AND source_ref = $2`,
+			agencyID, ref).Scan(&pid)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, dbErr(err)
+		}
+		out[ref] = pid
+	}
+	return out, nil
 }

@@ -46,7 +46,8 @@ func (db *DB) MatchPersons(ctx context.Context, by mash.Actor, q mash.PersonQuer
 		return nil, dbErr(err)
 	}
 	defer rtx.Rollback()
-	recs, err := candidateRecords(ctx, rtx, match.Keys(rec))
+	pq := preparedTx{db, db.r, rtx}
+	recs, err := candidateRecords(ctx, pq, match.Keys(rec))
 	if err != nil {
 		return nil, err
 	}
@@ -61,15 +62,15 @@ func (db *DB) MatchPersons(ctx context.Context, by mash.Actor, q mash.PersonQuer
 	for i, r := range top {
 		ids[i] = r.personID
 	}
-	persons, err := loadPersons(ctx, rtx, ids)
+	persons, err := loadPersons(ctx, pq, ids)
 	if err != nil {
 		return nil, err
 	}
-	known, err := knownToAll(ctx, rtx, ids)
+	known, err := knownToAll(ctx, pq, ids)
 	if err != nil {
 		return nil, err
 	}
-	visible, hidden, err := personContacts(ctx, rtx, by, ids, now)
+	visible, hidden, err := personContacts(ctx, pq, by, ids, now)
 	if err != nil {
 		return nil, err
 	}
@@ -120,9 +121,8 @@ func loadPersons(ctx context.Context, q querier, ids []string) (map[string]mash.
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var args []any
-	rows, err := q.QueryContext(ctx, `SELECT id, given_name, family_name, dob, sex, address, postcode, nhs_number, merged_into, created_at, version
-		FROM persons WHERE id IN (`+placeholders(&args, ids)+`)`, args...)
+	ids = padIDs(ids, 10)
+	rows, err := q.QueryContext(ctx, personsQuery(ids), anys(ids)...)
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -139,18 +139,27 @@ func loadPersons(ctx context.Context, q querier, ids []string) (map[string]mash.
 	return out, dbErr(rows.Err())
 }
 
+func personsQuery(ids []string) string {
+	return `SELECT id, given_name, family_name, dob, sex, address, postcode, nhs_number, merged_into, created_at, version
+		FROM persons WHERE id IN (` + inList(1, len(ids)) + `)`
+}
+
+// knownToQuery counts records per person and agency. Only agency records
+// have an agency, so the join selects them; a condition on kind would tempt
+// SQLite onto the (kind, …) index and a scan of every agency record.
+func knownToQuery(ids []string) string {
+	return `SELECT r.person_id, a.id, a.name, COUNT(*) FROM person_records r JOIN agencies a ON a.id = r.agency_id
+		WHERE r.person_id IN (` + inList(1, len(ids)) + `) GROUP BY r.person_id, a.id, a.name ORDER BY a.name`
+}
+
 // knownToAll counts each person's records per agency.
 func knownToAll(ctx context.Context, q querier, ids []string) (map[string][]mash.KnownTo, error) {
 	out := map[string][]mash.KnownTo{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var args []any
-	// Only agency records have an agency, so the join selects them; a
-	// condition on kind would tempt SQLite onto the (kind, …) index and a
-	// scan of every agency record.
-	rows, err := q.QueryContext(ctx, `SELECT r.person_id, a.id, a.name, COUNT(*) FROM person_records r JOIN agencies a ON a.id = r.agency_id
-		WHERE r.person_id IN (`+placeholders(&args, ids)+`) GROUP BY r.person_id, a.id, a.name ORDER BY a.name`, args...)
+	ids = padIDs(ids, 10)
+	rows, err := q.QueryContext(ctx, knownToQuery(ids), anys(ids)...)
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -196,7 +205,7 @@ func personContacts(ctx context.Context, q querier, by mash.Actor, personIDs []s
 		return out, hidden, nil
 	}
 	var args []any
-	in := placeholders(&args, personIDs)
+	in := placeholders(&args, padIDs(personIDs, 10))
 	scope := contactScope(by, now, &args)
 	rows, err := q.QueryContext(ctx, `SELECT c.id, c.reference, c.status, c.cohort, c.received_at, s.role, s.person_id,
 		CASE WHEN `+scope+` THEN 1 ELSE 0 END

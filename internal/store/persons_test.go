@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -388,6 +389,42 @@ func TestMergeRacesIntake(t *testing.T) {
 			}
 			if n != 0 {
 				t.Errorf("%d rows left on the merged person: %s", n, q)
+			}
+		}
+	})
+}
+
+// TestMatchPersonsInACrowd finds a person whose common keys (date of birth,
+// postcode, family name and year) each hold more records than a search reads
+// a key: the rarer keys (full name, NHS number) must still bring them in.
+func TestMatchPersonsInACrowd(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := storetest.Partnership(t, db)
+		scr := f.Actor(mash.RoleScreener)
+		var crowd []mash.PersonRecord
+		given := []string{"Amelia", "Olivia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Freya", "Florence", "Rosie", "Willow", "Evie"}
+		for i := range 150 {
+			crowd = append(crowd, mash.PersonRecord{SourceRef: fmt.Sprintf("C-%d", i), GivenName: given[i%len(given)],
+				FamilyName: []string{"Smith", "Smyth", "Smithe"}[i%3], DOB: "2015-04-03", Sex: "F",
+				Address: fmt.Sprintf("%d Church Road, Leeds", i), Postcode: "LS1 4AP"})
+		}
+		crowd = append(crowd, mash.PersonRecord{SourceRef: "TARGET", GivenName: "Kayleigh", FamilyName: "Smith", DOB: "2015-04-03",
+			Sex: "F", Address: "200 Church Road, Leeds", Postcode: "LS1 4AP", NHSNumber: "943 476 5919"})
+		persons, err := db.BulkLoadPersons(ctx, store.System, f.Police.ID, crowd, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []mash.PersonQuery{
+			{GivenName: "Kayley", FamilyName: "Smith", DOB: "2015-04-03", Postcode: "LS1 4AP"},
+			{NHSNumber: "9434765919", FamilyName: "Smith", DOB: "2015-04-03"},
+		} {
+			got, err := db.MatchPersons(ctx, scr, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) == 0 || got[0].PersonID != persons["TARGET"] {
+				t.Errorf("search %+v: want the target first, got %d candidates", q, len(got))
 			}
 		}
 	})

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// preparedTx runs a transaction's statements through statements prepared
+// once per pool, where it has them. A person search runs the same handful of
+// statements as a user types, and each write its audit append; parsing them
+// afresh took SQLite a third of a search's time. Callers pad IN lists to
+// fixed lengths (padIDs) so that one text serves every search. Other texts
+// run on the transaction as usual.
+type preparedTx struct {
+	db   *DB
+	pool *sql.DB // the pool tx came from
+	tx   *sql.Tx
+}
+
+type stmtKey struct {
+	pool *sql.DB
+	text string
+}
+
+// prepareStatements prepares the hot paths' statements, after migration and
+// before any transaction: on SQLite's one writer connection, preparing on the
+// pool inside a transaction would wait for itself. PostgreSQL's driver keeps
+// its own statement cache per connection.
+func (db *DB) prepareStatements(ctx context.Context) error {
+	if db.dialect != SQLite {
+		return nil
+	}
+	some := make([]string, candidateCap)
+	texts := map[*sql.DB][]string{
+		db.r: {keysQuery(some[:keyPad]), recordsQuery(some), personsQuery(some[:10]), knownToQuery(some[:10])},
+		db.w: {auditLastSQL, auditInsertSQL},
+	}
+	for pool, ts := range texts {
+		for _, t := range ts {
+			k := stmtKey{pool, t}
+			if _, ok := db.stmts.Load(k); ok {
+				continue
+			}
+			s, err := pool.PrepareContext(ctx, t)
+			if err != nil {
+				return fmt.Errorf("store: prepare statements: %w", err)
+			}
+			db.stmts.Store(k, s)
+		}
+	}
+	return nil
+}
+
+func (p preparedTx) stmt(ctx context.Context, text string) *sql.Stmt {
+	if s, ok := p.db.stmts.Load(stmtKey{p.pool, text}); ok {
+		return p.tx.StmtContext(ctx, s.(*sql.Stmt))
+	}
+	return nil
+}
+
+func (p preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return p.tx.QueryContext(ctx, query, args...)
+}
+
+func (p preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return p.tx.QueryRowContext(ctx, query, args...)
+}
+
+func (p preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return p.tx.ExecContext(ctx, query, args...)
+}
+
+// closeStmts closes the prepared statements, before the pools close.
+func (db *DB) closeStmts() {
+	db.stmts.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		db.stmts.Delete(k)
+		return true
+	})
+}
+
+// padIDs pads values with empty strings (never an id or a key) to the next
+// multiple of n, so that an IN list of them has one of a few lengths.
+func padIDs(values []string, n int) []string {
+	if r := len(values) % n; r != 0 {
+		values = append(values[:len(values):len(values)], make([]string, n-r)...)
+	}
+	return values
+}
