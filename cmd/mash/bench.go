@@ -230,16 +230,11 @@ func cmdBenchIntake(ctx context.Context, args []string, getenv func(string) stri
 		}
 		p.reset()
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	r := min(*rounds, *n)
 	for k := range r {
 		from, to := *warmup+k**n/r, *warmup+(k+1)**n/r
@@ -249,9 +244,7 @@ func cmdBenchIntake(ctx context.Context, args []string, getenv func(string) stri
 			}
 		}
 	}
-	if *cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	rep.API, rep.Raw = paths[0].stats(), paths[len(paths)-1].stats()
 	if *storePath {
 		st := paths[1].stats()
@@ -397,6 +390,24 @@ func openBenchDB(ctx context.Context, url string) (db *store.DB, done func(), er
 		return nil, nil, err
 	}
 	return db, func() { db.Close(); cleanup() }, nil
+}
+
+// startCPUProfile profiles the process into path until stop is called
+// (more than once is harmless); an empty path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	var once sync.Once
+	return func() { once.Do(func() { pprof.StopCPUProfile(); f.Close() }) }, nil
 }
 
 // redactURL hides a password in a database URL.

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
-	"os"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -93,17 +91,11 @@ func cmdGenContacts(ctx context.Context, args []string, getenv func(string) stri
 
 	rep := genReport{Engine: string(db.Dialect()), Database: redactURL(u), Contacts: *n, Seed: *seed,
 		From: g.start.Format(time.DateOnly), To: now.Format(time.DateOnly)}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	start := time.Now()
 	lastLog := start
 	for done := 0; done < *n; {
