@@ -70,8 +70,10 @@ type DB struct {
 	// them worked out before anyone reads them. Set it before the job
 	// runner starts.
 	Standing func(now time.Time) []mash.MeasureRequest
-	// stmts holds prepared statements by pool and text (stmts.go).
-	stmts sync.Map
+	// stmts holds prepared statements by pool and text, readStmts counts
+	// those prepareRead added (stmts.go).
+	stmts     sync.Map
+	readStmts atomic.Int64
 }
 
 // Options change how Open treats a database.

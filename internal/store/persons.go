@@ -39,6 +39,12 @@ func (db *DB) MatchPersons(ctx context.Context, by mash.Actor, q mash.PersonQuer
 	now := db.Now().UTC()
 	rec := queryRecord(&q)
 	out = []mash.PersonCandidate{}
+	// The contacts statement depends on the actor's role: prepare it for
+	// them now, outside the transaction (see prepareRead).
+	text, _ := personContactsQuery(by, make([]string, q.Limit), now)
+	if err := db.prepareRead(ctx, text); err != nil {
+		return nil, err
+	}
 	// Read on the read pool, so searches as users type do not queue behind
 	// the single SQLite writer; only the audit event is written.
 	rtx, err := db.r.BeginTx(ctx, nil)
@@ -197,6 +203,18 @@ func knownTo(ctx context.Context, q querier, personID string) ([]mash.KnownTo, e
 	return all[personID], err
 }
 
+// personContactsQuery is personContacts' statement: its text depends only on
+// the actor's role and the number of persons (padded to tens).
+func personContactsQuery(by mash.Actor, personIDs []string, now time.Time) (string, []any) {
+	var args []any
+	in := placeholders(&args, padIDs(personIDs, 10))
+	scope := contactScope(by, now, &args)
+	return `SELECT c.id, c.reference, c.status, c.cohort, c.received_at, s.role, s.person_id,
+		CASE WHEN ` + scope + ` THEN 1 ELSE 0 END
+		FROM contact_subjects s JOIN contacts c ON c.id = s.contact_id
+		WHERE s.person_id IN (` + in + `) ORDER BY c.received_at DESC, c.id LIMIT 500`, args
+}
+
 // personContacts lists the contacts naming any of the persons that the
 // actor may open (newest first) and counts, per person, those they may not.
 func personContacts(ctx context.Context, q querier, by mash.Actor, personIDs []string, now time.Time) ([]mash.ContactRef, map[string]int, error) {
@@ -204,13 +222,8 @@ func personContacts(ctx context.Context, q querier, by mash.Actor, personIDs []s
 	if len(personIDs) == 0 {
 		return out, hidden, nil
 	}
-	var args []any
-	in := placeholders(&args, padIDs(personIDs, 10))
-	scope := contactScope(by, now, &args)
-	rows, err := q.QueryContext(ctx, `SELECT c.id, c.reference, c.status, c.cohort, c.received_at, s.role, s.person_id,
-		CASE WHEN `+scope+` THEN 1 ELSE 0 END
-		FROM contact_subjects s JOIN contacts c ON c.id = s.contact_id
-		WHERE s.person_id IN (`+in+`) ORDER BY c.received_at DESC, c.id LIMIT 500`, args...)
+	text, args := personContactsQuery(by, personIDs, now)
+	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
 		return nil, nil, dbErr(err)
 	}

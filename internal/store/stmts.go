@@ -52,6 +52,33 @@ func (db *DB) prepareStatements(ctx context.Context) error {
 	return nil
 }
 
+// readStmtMax bounds the statements prepareRead adds.
+const readStmtMax = 64
+
+// prepareRead prepares a read statement on the read pool if it is not yet:
+// for texts that depend on the actor, known only at a request. It must be
+// called outside a transaction on the read pool, which could otherwise wait
+// on itself for a connection.
+func (db *DB) prepareRead(ctx context.Context, text string) error {
+	k := stmtKey{db.r, text}
+	if db.dialect != SQLite || db.readStmts.Load() >= readStmtMax {
+		return nil
+	}
+	if _, ok := db.stmts.Load(k); ok {
+		return nil
+	}
+	s, err := db.r.PrepareContext(ctx, text)
+	if err != nil {
+		return dbErr(err)
+	}
+	if _, loaded := db.stmts.LoadOrStore(k, s); loaded {
+		s.Close()
+	} else {
+		db.readStmts.Add(1)
+	}
+	return nil
+}
+
 func (p preparedTx) stmt(ctx context.Context, text string) *sql.Stmt {
 	if s, ok := p.db.stmts.Load(stmtKey{p.pool, text}); ok {
 		return p.tx.StmtContext(ctx, s.(*sql.Stmt))
