@@ -517,7 +517,9 @@ func differentGiven(x, y string, a, b *prepared) bool {
 		// Records without sex are mostly old or sparse ones, where one
 		// person's name is written many ways: names sounding alike or
 		// sharing a formal name (Bob, Bert: Robert) count as one name.
-		return jw < 0.92 && !sound && !NicknameMatch(x, y)
+		// Sound alone, with spelling far apart, is a coincidence of the
+		// codes (Kayleigh, Chloe: both KL).
+		return jw < 0.92 && !(sound && jw >= 0.7) && !NicknameMatch(x, y)
 	}
 	// Twins' names can be close (Samina, Sana): closeness alone must be very
 	// close, or close and sounding the same.

@@ -199,6 +199,7 @@ func TestTwinRule(t *testing.T) {
 		{"sister twins with names alike", rec("Samina", "F", nil), rec("Sana", "F", nil), true},
 		{"sister twins, names a first letter apart", rec("Samina", "F", nil), rec("Amina", "F", nil), true},
 		{"first letter mistyped, same sound", rec("Katie", "F", nil), rec("Catie", "F", nil), false},
+		{"sisters whose names share only a sound code", rec("Kayleigh", "", nil), rec("Chloe", "F", nil), true},
 		{"father and son, his birth date not recorded", rec("Owen", "M", func(r *Record) { r.DOB = "" }), rec("John", "M", nil), true},
 		{"spelling variants", rec("Stephen", "M", nil), rec("Steven", "M", nil), false},
 		{"short form", rec("Arthur", "M", nil), rec("Art", "", nil), false},
