@@ -369,9 +369,12 @@ func fuzzyJaccard(a, b []string) float64 {
 // shared part of a double-barrelled name, names swapped over), dates of birth
 // that agree as far as both are known (allowing a day/month swap or one wrong
 // digit; an unknown date cannot tell them apart) — with given names that are
-// not one name written two ways (see differentGiven); or when they look like
-// a parent and child — the same name and household with birth years twelve or
-// more apart, unless only a year digit or two was mistyped. A shared
+// not one name written two ways (see differentGiven); when they look like
+// siblings born apart — one household, similar family names, births more than
+// a year apart and plainly different given names (see unrelatedGiven); or when
+// they look like a parent and child — the same name and household with birth
+// years twelve or more apart, unless only a year digit or two was mistyped.
+// A shared
 // identifier (within one keying error) overrides the twin and parent–child
 // rules: no two people share one.
 func twinsOrRelatives(a, b *prepared) bool {
@@ -408,7 +411,9 @@ func twinsOrRelatives(a, b *prepared) bool {
 	}
 	if x.Known() && y.Known() && !Transposed(x, y) && !OneDigitTypo(x, y) &&
 		(x.Y != y.Y || (x.M != 0 && y.M != 0 && x.M != y.M) || (x.D != 0 && y.D != 0 && x.D != y.D)) {
-		return false
+		// Not twins. Siblings, when the births are far apart and the
+		// names plainly two (Callum, 2019; Isaac, 2017).
+		return daysApart(x, y) > 366 && unrelatedGiven(ag, bg, a, b)
 	}
 	if !x.Known() || !y.Known() {
 		// Nothing to tell a sibling from a twin: only clearly unrelated names.
@@ -430,7 +435,8 @@ func unrelatedGiven(g, h string, a, b *prepared) bool {
 	if NicknameMatch(g, h) || namePrefix(g, h) {
 		return false
 	}
-	return JaroWinkler(g, h) < 0.8 && !samePrimarySound(nameCodes(a, g), nameCodes(b, h))
+	jw := JaroWinkler(g, h)
+	return jw < 0.7 || jw < 0.8 && !samePrimarySound(nameCodes(a, g), nameCodes(b, h))
 }
 
 func sexKnown(a, b *prepared) bool {
@@ -455,9 +461,10 @@ func twinsApart(a, b *prepared) bool {
 	if !sexKnown(a, b) {
 		// Without both sexes only names with nothing at all in common:
 		// Bethany and Oscar.
-		return g[0] != h[0] && JaroWinkler(g, h) < 0.7 && !soundAlike(a.givenDM, b.givenDM)
+		return g[0] != h[0] && JaroWinkler(g, h) < 0.7
 	}
-	return JaroWinkler(g, h) < 0.8 && !soundAlike(a.givenDM, b.givenDM)
+	jw := JaroWinkler(g, h)
+	return jw < 0.7 || jw < 0.8 && !soundAlike(a.givenDM, b.givenDM)
 }
 
 // sameHousehold reports whether two records place their people in one

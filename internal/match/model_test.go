@@ -200,6 +200,8 @@ func TestTwinRule(t *testing.T) {
 		{"sister twins, names a first letter apart", rec("Samina", "F", nil), rec("Amina", "F", nil), true},
 		{"first letter mistyped, same sound", rec("Katie", "F", nil), rec("Catie", "F", nil), false},
 		{"sisters whose names share only a sound code", rec("Kayleigh", "", nil), rec("Chloe", "F", nil), true},
+		{"brothers born two years apart", rec("Callum", "M", func(r *Record) { r.DOB = "2019-12-03" }), rec("Isaac", "M", func(r *Record) { r.DOB = "2017-11-29" }), true},
+		{"one boy, his birth date wrong and a nickname", rec("Alexander", "M", func(r *Record) { r.DOB = "2019-12-03" }), rec("Alex", "M", func(r *Record) { r.DOB = "2017-11-29" }), false},
 		{"father and son, his birth date not recorded", rec("Owen", "M", func(r *Record) { r.DOB = "" }), rec("John", "M", nil), true},
 		{"spelling variants", rec("Stephen", "M", nil), rec("Steven", "M", nil), false},
 		{"short form", rec("Arthur", "M", nil), rec("Art", "", nil), false},
@@ -258,5 +260,23 @@ func TestEstimatedDateLevels(t *testing.T) {
 		if l := dob.compare(&a, &b); l < 0 || dob.Levels[l].Label != c.want {
 			t.Errorf("%s, %s: level %d, want %s", c.a, c.b, l, c.want)
 		}
+	}
+}
+
+// TestConflictShare checks that one mistyped record does not keep a person's
+// records apart, while twins' records stay apart.
+func TestConflictShare(t *testing.T) {
+	rec := func(given string) prepared {
+		return prepare(Record{Given: given, Family: "Clark", DOB: "2014-04-26", Sex: "F", Postcode: "BD8 2HU"})
+	}
+	ps := []prepared{rec("Ava"), rec("Ava"), rec("Ava"), rec("Ava"), rec("Eja"), rec("Ava"), rec("Jayden"), rec("Jayden")}
+	if !twinsOrRelatives(&ps[4], &ps[5]) {
+		t.Fatal("the mistyped record should look like another person")
+	}
+	if conflict(ps, []int{0, 1, 2, 3, 4}, []int{5}) {
+		t.Error("one mistyped record in five kept a person's records apart")
+	}
+	if !conflict(ps, []int{0, 1, 2, 3, 4, 5}, []int{6, 7}) {
+		t.Error("twins joined")
 	}
 }
