@@ -127,7 +127,7 @@ func loadPersons(ctx context.Context, q querier, ids []string) (map[string]mash.
 	if len(ids) == 0 {
 		return out, nil
 	}
-	ids = padIDs(ids, 10)
+	ids = padIDs(ids, idPad)
 	rows, err := q.QueryContext(ctx, personsQuery(ids), anys(ids)...)
 	if err != nil {
 		return nil, dbErr(err)
@@ -145,6 +145,7 @@ func loadPersons(ctx context.Context, q querier, ids []string) (map[string]mash.
 	return out, dbErr(rows.Err())
 }
 
+// personsQuery reads persons by id.
 func personsQuery(ids []string) string {
 	return `SELECT id, given_name, family_name, dob, sex, address, postcode, nhs_number, merged_into, created_at, version
 		FROM persons WHERE id IN (` + inList(1, len(ids)) + `)`
@@ -164,7 +165,7 @@ func knownToAll(ctx context.Context, q querier, ids []string) (map[string][]mash
 	if len(ids) == 0 {
 		return out, nil
 	}
-	ids = padIDs(ids, 10)
+	ids = padIDs(ids, idPad)
 	rows, err := q.QueryContext(ctx, knownToQuery(ids), anys(ids)...)
 	if err != nil {
 		return nil, dbErr(err)
@@ -204,10 +205,10 @@ func knownTo(ctx context.Context, q querier, personID string) ([]mash.KnownTo, e
 }
 
 // personContactsQuery is personContacts' statement: its text depends only on
-// the actor's role and the number of persons (padded to tens).
+// the actor's role and the number of persons (padded to idPad).
 func personContactsQuery(by mash.Actor, personIDs []string, now time.Time) (string, []any) {
 	var args []any
-	in := placeholders(&args, padIDs(personIDs, 10))
+	in := placeholders(&args, padIDs(personIDs, idPad))
 	scope := contactScope(by, now, &args)
 	return `SELECT c.id, c.reference, c.status, c.cohort, c.received_at, s.role, s.person_id,
 		CASE WHEN ` + scope + ` THEN 1 ELSE 0 END
