@@ -124,20 +124,12 @@ func boardBench(b *testing.B) (http.Handler, string, mash.BoardState) {
 			}
 		}
 	}
-	h, err := web.New(db, web.Config{Now: clk.Now})
-	if err != nil {
-		b.Fatal(err)
-	}
-	tok, err := db.StartSession(b.Context(), mash.Actor{}, f.Users[mash.RoleScreener].Email, f.Password,
-		storetest.Code(auth.TOTPStep(clk.Now())), time.Hour, 2*time.Hour)
-	if err != nil {
-		b.Fatal(err)
-	}
+	h, tok := benchHandler(b, db, clk, f, mash.RoleScreener)
 	st, err := db.BoardState(b.Context(), scr)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return h, tok.Token, st
+	return h, tok, st
 }
 
 // BenchmarkContactPage measures the server time of a contact page with 20
@@ -175,14 +167,22 @@ func BenchmarkContactPage(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	h, tok := benchHandler(b, db, clk, f, mash.RoleManager)
+	benchPage(b, h, "/contacts/"+c.ID, tok)
+}
+
+// benchHandler is the web handler over db, with a session token for the
+// partnership's user in role.
+func benchHandler(b *testing.B, db *store.DB, clk *clock, f *storetest.Fixture, role mash.Role) (http.Handler, string) {
+	b.Helper()
 	h, err := web.New(db, web.Config{Now: clk.Now})
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, err := db.StartSession(b.Context(), mash.Actor{}, f.Users[mash.RoleManager].Email, f.Password,
+	tok, err := db.StartSession(b.Context(), mash.Actor{}, f.Users[role].Email, f.Password,
 		storetest.Code(auth.TOTPStep(clk.Now())), time.Hour, 2*time.Hour)
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchPage(b, h, "/contacts/"+c.ID, tok.Token)
+	return h, tok.Token
 }
