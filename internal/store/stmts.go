@@ -38,15 +38,9 @@ func (db *DB) prepareStatements(ctx context.Context) error {
 	}
 	for pool, ts := range texts {
 		for _, t := range ts {
-			k := stmtKey{pool, t}
-			if _, ok := db.stmts.Load(k); ok {
-				continue
-			}
-			s, err := pool.PrepareContext(ctx, t)
-			if err != nil {
+			if _, err := db.prepareOn(ctx, pool, t); err != nil {
 				return fmt.Errorf("store: prepare statements: %w", err)
 			}
-			db.stmts.Store(k, s)
 		}
 	}
 	return nil
@@ -60,23 +54,32 @@ const readStmtMax = 64
 // called outside a transaction on the read pool, which could otherwise wait
 // on itself for a connection.
 func (db *DB) prepareRead(ctx context.Context, text string) error {
-	k := stmtKey{db.r, text}
 	if db.dialect != SQLite || db.readStmts.Load() >= readStmtMax {
 		return nil
 	}
-	if _, ok := db.stmts.Load(k); ok {
-		return nil
+	added, err := db.prepareOn(ctx, db.r, text)
+	if added {
+		db.readStmts.Add(1)
 	}
-	s, err := db.r.PrepareContext(ctx, text)
+	return dbErr(err)
+}
+
+// prepareOn prepares text on pool unless it already is, reporting whether
+// it added the statement.
+func (db *DB) prepareOn(ctx context.Context, pool *sql.DB, text string) (bool, error) {
+	k := stmtKey{pool, text}
+	if _, ok := db.stmts.Load(k); ok {
+		return false, nil
+	}
+	s, err := pool.PrepareContext(ctx, text)
 	if err != nil {
-		return dbErr(err)
+		return false, err
 	}
 	if _, loaded := db.stmts.LoadOrStore(k, s); loaded {
 		s.Close()
-	} else {
-		db.readStmts.Add(1)
+		return false, nil
 	}
-	return nil
+	return true, nil
 }
 
 func (p preparedTx) stmt(ctx context.Context, text string) *sql.Stmt {
