@@ -299,7 +299,8 @@ var estimateMarks = []string{"approximately", "estimated", "approx.", "approx", 
 func trimEstimate(s string) (string, bool) {
 	l := strings.ToLower(s)
 	for _, m := range estimateMarks {
-		if rest, ok := strings.CutPrefix(l, m); ok && rest != "" && !isAlpha(strings.ToUpper(rest)[0]) {
+		// A prefix mark must end the word: "c." but not "ca" of "cat".
+		if rest, ok := strings.CutPrefix(l, m); ok && rest != "" && (rest[0] < 'a' || rest[0] > 'z') {
 			return strings.TrimSpace(rest), true
 		}
 		if rest, ok := strings.CutSuffix(l, m); ok && rest != "" {
